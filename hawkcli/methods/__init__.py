@@ -1,0 +1,1 @@
+"""Visual-token pruning methods, one module each, behind a registry (`hawk methods` lists them)."""

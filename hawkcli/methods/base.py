@@ -1,0 +1,75 @@
+"""The interface every pruning method implements, and the per-sample context it reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
+
+import torch
+
+from hawkcli.core.scoring import top_k_sorted
+from hawkcli.errors import HawkError
+
+
+@dataclass
+class MethodOptions:
+    """Options shared by no method; subclasses add typed fields."""
+
+
+@dataclass
+class SelectionContext:
+    """One sample at prefill: its merged embeddings and where the visual and query tokens are."""
+
+    adapter: Any
+    embeds: torch.Tensor  # [tokens, hidden], the row as the text decoder receives it
+    input_ids: torch.Tensor  # [tokens]
+    visual_pos: torch.Tensor  # [N] positions of visual tokens in the row
+    query_pos: torch.Tensor  # [T] positions of the text query tokens
+    seed: int = 0
+    _qk: tuple[torch.Tensor, torch.Tensor] | None = field(default=None, repr=False)
+
+    @property
+    def num_visual(self) -> int:
+        return int(self.visual_pos.numel())
+
+    def layer0_qk(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Layer-0 queries of the text query tokens and keys of the visual tokens (cached)."""
+        if self._qk is None:
+            # RMSNorm and the projections act per token, so projecting only the rows we need is exact
+            # and keeps scoring a small fraction of prefill.
+            rows = torch.cat([self.query_pos, self.visual_pos])
+            q, k = self.adapter.layer0_qk(self.embeds[rows])
+            t = self.query_pos.numel()
+            self._qk = (q[:, :t], k[:, t:])
+        return self._qk
+
+
+class PruneMethod:
+    """Chooses which visual tokens of one sample to keep."""
+
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    needs_profile: ClassVar[bool] = False
+    prunes: ClassVar[bool] = True
+    Options: ClassVar[type[MethodOptions]] = MethodOptions
+
+    def __init__(self, options: MethodOptions | None = None, head_weights: torch.Tensor | None = None) -> None:
+        self.options = options or self.Options()
+        self.head_weights = head_weights
+
+    @classmethod
+    def make_options(cls, raw: dict[str, Any]) -> MethodOptions:
+        known = {f.name for f in fields(cls.Options)}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            allowed = ", ".join(sorted(known)) or "none"
+            raise HawkError(f"method {cls.name} has no option {', '.join(unknown)} (options: {allowed})")
+        return cls.Options(**raw)
+
+    def scores(self, ctx: SelectionContext) -> torch.Tensor:
+        """`[N]` importance of each visual token; larger is kept first."""
+        raise NotImplementedError
+
+    def select(self, ctx: SelectionContext, k: int) -> torch.Tensor:
+        """Indices into the sample's visual tokens (0..N-1), ascending, exactly `k` of them."""
+        return top_k_sorted(self.scores(ctx), k)

@@ -1,0 +1,19 @@
+"""`random`: a seeded uniformly random subset of visual tokens — the floor every method must beat."""
+
+from __future__ import annotations
+
+import torch
+
+from hawkcli.methods.base import PruneMethod, SelectionContext
+from hawkcli.methods.registry import register
+
+
+@register
+class RandomKeep(PruneMethod):
+    name = "random"
+    summary = "seeded random subset"
+
+    def scores(self, ctx: SelectionContext) -> torch.Tensor:
+        # Seeded per sample from its content so batch composition does not change the choice.
+        gen = torch.Generator().manual_seed(ctx.seed * 1_000_003 + int(ctx.input_ids.sum().item()))
+        return torch.rand(ctx.num_visual, generator=gen).to(ctx.visual_pos.device)

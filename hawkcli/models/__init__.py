@@ -1,0 +1,1 @@
+"""Per-architecture knowledge (adapters), model loading and input processing."""

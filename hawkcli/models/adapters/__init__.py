@@ -1,0 +1,1 @@
+"""One module per `model_type`; every module here is registered automatically."""

@@ -1,0 +1,49 @@
+"""Adapter registry keyed by `config.model_type`; adapters self-register on import."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Any
+
+from hawkcli.errors import UnsupportedModelError
+
+_ADAPTERS: dict[str, type] = {}
+_loaded = False
+
+
+def register(cls: type) -> type:
+    for model_type in cls.model_types:
+        _ADAPTERS[model_type] = cls
+    return cls
+
+
+def _load_builtin() -> None:
+    global _loaded
+    if _loaded:
+        return
+    from hawkcli.models import adapters
+
+    for info in pkgutil.iter_modules(adapters.__path__):
+        importlib.import_module(f"{adapters.__name__}.{info.name}")
+    _loaded = True
+
+
+def supported_model_types() -> list[str]:
+    _load_builtin()
+    return sorted(_ADAPTERS)
+
+
+def check_supported(model_type: str) -> None:
+    _load_builtin()
+    if model_type not in _ADAPTERS:
+        raise UnsupportedModelError(
+            f"model type {model_type!r} is not supported; supported: {', '.join(supported_model_types())}"
+        )
+
+
+def adapter_for(model: Any) -> Any:
+    """The adapter instance for a loaded model."""
+    model_type = model.config.model_type
+    check_supported(model_type)
+    return _ADAPTERS[model_type](model)

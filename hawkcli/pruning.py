@@ -1,0 +1,224 @@
+"""Public API: prune visual tokens of a stock transformers VLM inside a `with` block.
+
+    with hawkcli.prune(model, method="hawk", keep=0.2, profile="qwen2.5-vl-7b") as stats:
+        out = model.generate(**inputs)
+    stats.rows[0].kept_visual_indices
+
+Three removable hooks, no patched source (DESIGN §3):
+1. a forward pre-hook on the multimodal model records `input_ids` and the 2-D attention mask;
+2. a forward pre-hook on the text decoder, at prefill, scores the visual tokens, gathers the kept
+   positions of `inputs_embeds` / `position_ids` and passes the matching shorter 2-D mask;
+3. an instance override of `_update_model_kwargs_for_generation` so decode steps extend the pruned
+   mask instead of the original one (needed for left-padded batches).
+Kept tokens keep their original position ids, so decoding continues at the original positions and
+the KV cache only ever holds kept tokens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from hawkcli.core.scoring import keep_count
+from hawkcli.errors import HawkError
+from hawkcli.methods.base import SelectionContext
+from hawkcli.methods.registry import create, method_class
+from hawkcli.models.registry import adapter_for
+
+
+@dataclass
+class RowStats:
+    """What pruning did to one sample of the last prefill."""
+
+    visual_tokens: int
+    kept_visual_tokens: int
+    kept_visual_indices: list[int]
+    prompt_tokens: int
+    kept_prompt_tokens: int
+
+
+@dataclass
+class PruneStats:
+    method: str
+    keep: float
+    rows: list[RowStats] = field(default_factory=list)
+    prefills: int = 0
+    scoring_ms: float = 0.0  # selection + gather time of the last prefill
+
+
+class _Pruner:
+    def __init__(self, model: Any, adapter: Any, method: Any, keep: float, seed: int, stats: PruneStats):
+        self.model = model
+        self.adapter = adapter
+        self.method = method
+        self.keep = keep
+        self.seed = seed
+        self.stats = stats
+        self._ids: torch.Tensor | None = None
+        self._mask: torch.Tensor | None = None
+        self._pruned_mask: torch.Tensor | None = None
+        self._prefill_len = 0
+
+    # hook 1 -------------------------------------------------------------------------------------
+    def capture(self, module: Any, args: tuple, kwargs: dict) -> None:
+        ids = kwargs.get("input_ids", args[0] if args else None)
+        self._ids = ids
+        self._mask = kwargs.get("attention_mask")
+
+    def refuse_labels(self, module: Any, args: tuple, kwargs: dict) -> None:
+        if kwargs.get("labels") is not None:
+            raise HawkError("pruning changes the sequence length; pass no labels inside hawkcli.prune()")
+
+    # hook 2 -------------------------------------------------------------------------------------
+    def before_text_model(self, module: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict] | None:
+        embeds = kwargs.get("inputs_embeds")
+        ids = self._ids
+        if embeds is None or embeds.shape[1] <= 1:
+            return None  # decode step: the cache already holds only kept tokens
+        cache = kwargs.get("past_key_values")
+        if cache is not None and cache.get_seq_length() > 0:
+            raise HawkError(
+                "hawk prunes the first forward of a sequence only; chunked prefill and continuing "
+                "from a filled cache are not supported inside hawkcli.prune()"
+            )
+        if ids is None or ids.shape != embeds.shape[:2]:
+            raise HawkError("pruning needs input_ids (not inputs_embeds) in the model call")
+        mask = self._mask
+        if mask is not None and (isinstance(mask, dict) or mask.ndim != 2):
+            raise HawkError("pruning needs a 2-D attention mask (static / compiled caches are not supported)")
+        start = time.perf_counter()
+        new_kwargs = self._prune(embeds, ids, mask, kwargs)
+        if embeds.device.type == "cuda":
+            torch.cuda.synchronize(embeds.device)
+        self.stats.scoring_ms = (time.perf_counter() - start) * 1000
+        self.stats.prefills += 1
+        return args, new_kwargs
+
+    def _prune(self, embeds: torch.Tensor, ids: torch.Tensor, mask: torch.Tensor | None, kwargs: dict) -> dict:
+        batch, length = ids.shape
+        device = embeds.device
+        valid = mask.bool() if mask is not None else torch.ones_like(ids, dtype=torch.bool)
+        visual = self.adapter.visual_mask(ids)
+        rows: list[torch.Tensor] = []
+        stats: list[RowStats] = []
+        for b in range(batch):
+            vis_pos = (visual[b] & valid[b]).nonzero().flatten()
+            query = self.adapter.query_mask(ids[b]) & valid[b]
+            n = vis_pos.numel()
+            k = keep_count(n, self.keep) if self.method.prunes else n
+            ctx = SelectionContext(self.adapter, embeds[b], ids[b], vis_pos, query.nonzero().flatten(), seed=self.seed)
+            chosen = self.method.select(ctx, k).to(device) if n else vis_pos.new_zeros(0)
+            if chosen.numel() != k:
+                raise RuntimeError(f"method {self.method.name} kept {chosen.numel()} tokens, expected {k}")
+            keep_row = valid[b] & ~visual[b]
+            keep_row[vis_pos[chosen]] = True
+            positions = keep_row.nonzero().flatten()
+            rows.append(positions)
+            stats.append(RowStats(n, k, chosen.tolist(), int(valid[b].sum()), positions.numel()))
+        new_len = max(r.numel() for r in rows)
+        # Re-pack every row to the left-padded layout generate expects: padding first, kept tokens after.
+        index = torch.zeros(batch, new_len, dtype=torch.long, device=device)
+        new_mask = torch.zeros(batch, new_len, dtype=torch.long, device=device)
+        for b, positions in enumerate(rows):
+            index[b, new_len - positions.numel() :] = positions
+            new_mask[b, new_len - positions.numel() :] = 1
+        out = dict(kwargs)
+        out["inputs_embeds"] = torch.gather(embeds, 1, index[..., None].expand(-1, -1, embeds.shape[-1]))
+        position_ids = kwargs.get("position_ids")
+        if position_ids is None:
+            # What the text model would build itself for a fresh sequence: 0..L-1 on every mRoPE row.
+            position_ids = torch.arange(length, device=device).expand(3, batch, length)
+        gathered = torch.gather(position_ids, -1, index.expand(*position_ids.shape[:-2], batch, new_len))
+        out["position_ids"] = gathered.masked_fill(new_mask == 0, 1)
+        out["attention_mask"] = new_mask.to(mask.dtype) if mask is not None else new_mask
+        self._pruned_mask = out["attention_mask"]
+        self._prefill_len = length
+        self.stats.rows = stats
+        return out
+
+    # hook 3 -------------------------------------------------------------------------------------
+    def wrap_update(self, original: Any) -> Any:
+        def update(outputs: Any, model_kwargs: dict, *args: Any, **kwargs: Any) -> dict:
+            if model_kwargs.get("use_cache") is False:
+                raise HawkError("pruning needs use_cache=True: decode steps reuse the pruned KV cache")
+            result = original(outputs, model_kwargs, *args, **kwargs)
+            pruned = self._pruned_mask
+            mask = result.get("attention_mask")
+            if pruned is not None and mask is not None and mask.shape[1] > self._prefill_len:
+                # First update after a pruned prefill: keep the pruned prefix, append the new tokens' ones.
+                result["attention_mask"] = torch.cat([pruned, mask[:, self._prefill_len :]], dim=-1)
+                self._pruned_mask = None
+            return result
+
+        return update
+
+
+def resolve_head_weights(method_name: str, profile: Any, num_heads: int) -> torch.Tensor | None:
+    if not method_class(method_name).needs_profile:
+        return None
+    if profile is None:
+        raise HawkError(f"method {method_name} needs a head-importance profile (profile=...)")
+    if isinstance(profile, str):
+        from hawkcli import profiles
+
+        profile = profiles.load(profile)
+    if hasattr(profile, "head_weights"):
+        weights = torch.tensor(profile.head_weights(0), dtype=torch.float32)
+    else:
+        weights = torch.as_tensor(profile, dtype=torch.float32)
+    if weights.numel() != num_heads:
+        raise HawkError(f"profile has {weights.numel()} head weights but the model has {num_heads} heads")
+    return weights
+
+
+@contextlib.contextmanager
+def prune(
+    model: Any,
+    method: str = "hawk",
+    keep: float = 0.2,
+    profile: Any = None,
+    seed: int = 0,
+    **options: Any,
+) -> Iterator[PruneStats]:
+    """Prune visual tokens at prefill for every forward / generate inside the block.
+
+    Args:
+        model: a stock transformers VLM whose `model_type` has an adapter (see `hawk methods`).
+        method: a registered method name (`hawk`, `uniform`, `random`, `none`, ...).
+        keep: fraction of visual tokens kept per sample, in (0, 1]; `k = max(1, ceil(N * keep))`.
+        profile: for `hawk`: a `Profile`, a path or shipped profile name, or a `[heads]` weight vector.
+        seed: for seeded methods.
+        options: method-specific options (e.g. `normalization="softmax"` for hawk).
+
+    Yields:
+        `PruneStats`, filled in at every prefill.
+    """
+    if not 0.0 < keep <= 1.0:
+        raise HawkError(f"keep must be in (0, 1], got {keep}")
+    adapter = adapter_for(model)
+    weights = resolve_head_weights(method, profile, adapter.num_heads)
+    pruning_method = create(method, head_weights=weights, **options)
+    stats = PruneStats(method=method, keep=keep if pruning_method.prunes else 1.0)
+    pruner = _Pruner(model, adapter, pruning_method, keep, seed, stats)
+    handles = [
+        model.register_forward_pre_hook(pruner.refuse_labels, with_kwargs=True),
+        adapter.multimodal_model().register_forward_pre_hook(pruner.capture, with_kwargs=True),
+        adapter.text_model().register_forward_pre_hook(pruner.before_text_model, with_kwargs=True),
+    ]
+    had_own = "_update_model_kwargs_for_generation" in vars(model)
+    previous = vars(model).get("_update_model_kwargs_for_generation")
+    model._update_model_kwargs_for_generation = pruner.wrap_update(model._update_model_kwargs_for_generation)
+    try:
+        yield stats
+    finally:
+        for handle in handles:
+            handle.remove()
+        if had_own:
+            model._update_model_kwargs_for_generation = previous
+        else:
+            del model._update_model_kwargs_for_generation

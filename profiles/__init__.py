@@ -1,0 +1,1 @@
+"""Shipped head-importance profiles, installed as the package `hawkcli.shipped_profiles`."""

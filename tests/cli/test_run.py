@@ -1,0 +1,165 @@
+"""`hawk run` end to end on tiny checkpoint folders, as a user would call it."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from hawkcli.cli.app import main
+
+FIELDS = {
+    "id", "answer", "model", "method", "keep", "profile", "visual_tokens", "kept_visual_tokens",
+    "kept_visual_indices", "prompt_tokens", "generated_tokens", "prefill_ms", "total_ms",
+}  # fmt: skip
+
+
+def run(capsys, *args):
+    code = main(["run", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def records(out):
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_single_image_json(capsys, tiny_qwen25, image_dir):
+    code, out, err = run(
+        capsys, "--model", str(tiny_qwen25), "--image", str(image_dir / "img0.png"), "--question", "what ?",
+        "--method", "uniform", "--keep", "0.25", "--max-new-tokens", "4", "--format", "json",
+    )  # fmt: skip
+    assert code == 0, err
+    rec = json.loads(out)
+    assert set(rec) >= FIELDS
+    assert rec["method"] == "uniform" and rec["keep"] == 0.25
+    assert rec["kept_visual_tokens"] == len(rec["kept_visual_indices"]) == -(-rec["visual_tokens"] // 4)
+    assert 1 <= rec["generated_tokens"] <= 4
+
+
+def test_text_output_is_just_the_answer(capsys, tiny_qwen25, image_dir):
+    args = ["--model", str(tiny_qwen25), "--image", str(image_dir / "img0.png"), "-q", "what ?"]
+    code, out, _ = run(capsys, *args, "--method", "uniform", "--max-new-tokens", "3", "-f", "text")
+    code2, out2, _ = run(capsys, *args, "--method", "uniform", "--max-new-tokens", "3", "-f", "jsonl")
+    assert code == code2 == 0
+    assert out.strip() == records(out2)[0]["answer"]
+
+
+def test_folder_with_a_corrupt_image(capsys, tiny_qwen25, image_dir):
+    (image_dir / "broken.png").write_bytes(b"not a png")
+    code, out, _ = run(
+        capsys, "--model", str(tiny_qwen25), "--images", str(image_dir), "-q", "what ?", "--method", "uniform",
+        "--max-new-tokens", "2", "--batch-size", "2", "-f", "jsonl",
+    )  # fmt: skip
+    recs = records(out)
+    assert code == 1
+    assert [r["id"] for r in recs] == ["broken.png", "img0.png", "img1.png", "img2.png"]
+    assert "not an image" in recs[0]["error"]
+    assert all("answer" in r for r in recs[1:])
+
+
+def test_jsonl_input_from_stdin_keeps_order_and_reports_bad_lines(capsys, monkeypatch, tiny_qwen25, image_dir):
+    lines = [
+        {"id": "a", "image": str(image_dir / "img1.png"), "question": "what ?"},
+        "{not json",
+        {"id": "c", "image": "missing.png", "question": "what ?"},
+        {"id": "d", "image": "img2.png", "question": "which shape is red ?"},  # relative to the cwd for stdin
+    ]
+    text = "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+    monkeypatch.chdir(image_dir)
+    code, out, _ = run(capsys, "--model", str(tiny_qwen25), "--input", "-", "--method", "random",
+                       "--max-new-tokens", "2", "-b", "3", "-f", "jsonl")  # fmt: skip
+    recs = records(out)
+    assert code == 1
+    assert [r["id"] for r in recs] == ["a", "line-2", "c", "d"]
+    assert "answer" in recs[0] and "answer" in recs[3]
+    assert "invalid JSON" in recs[1]["error"] and "no such file" in recs[2]["error"]
+
+
+def test_image_from_stdin(capsys, monkeypatch, tiny_qwen25, image_dir):
+    data = (image_dir / "img0.png").read_bytes()
+
+    class Stdin:
+        buffer = io.BytesIO(data)
+
+    monkeypatch.setattr(sys, "stdin", Stdin())
+    code, out, err = run(capsys, "--model", str(tiny_qwen25), "--image", "-", "-q", "what ?",
+                         "--method", "none", "--max-new-tokens", "2", "-f", "jsonl")  # fmt: skip
+    assert code == 0, err
+    rec = records(out)[0]
+    assert rec["id"] == "stdin" and rec["keep"] == 1.0 and rec["kept_visual_tokens"] == rec["visual_tokens"]
+
+
+def test_prune_is_the_complement_of_keep(capsys, tiny_qwen25, image_dir):
+    code, out, _ = run(capsys, "--model", str(tiny_qwen25), "--image", str(image_dir / "img0.png"), "-q", "what ?",
+                       "--method", "uniform", "--prune", "0.75", "--max-new-tokens", "1", "-f", "jsonl")  # fmt: skip
+    assert code == 0 and records(out)[0]["keep"] == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--image", "MISSING.png", "-q", "what ?"], "no such file"),
+        (["--image", "IMG", "-q", "   "], "must not be empty"),
+        (["--image", "IMG", "-q", "what ?", "--keep", "0"], "--keep must be in (0, 1]"),
+        (["--image", "IMG", "-q", "what ?", "--keep", "1.5"], "--keep must be in (0, 1]"),
+        (["--image", "IMG", "-q", "what ?", "--model", "no-org/no-model", "--offline"], "cannot load model"),
+        (["--image", "IMG", "-q", "what ?", "--device", "cuda"], "CUDA"),
+        (["--image", "IMG", "-q", "what ?", "--method", "hawk"], "no shipped head-importance profile"),
+        (["--image", "IMG", "-q", "what ?", "--profile", "qwen2.5-vl-7b"], "28 heads"),
+        (["--image", "IMG", "-q", "what ?", "--method", "magic"], "unknown method"),
+        (["--images", "IMGDIR", "--image", "IMG", "-q", "what ?"], "exactly one of"),
+        (["--input", "nope.jsonl"], "no such file"),
+        (["--image", "IMG", "-q", "x", "--format", "xml"], "unknown format"),
+        (["--image", "IMG", "-q", "x", "--nonsense"], "No such option"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(capsys, tiny_qwen25, image_dir, extra, message):
+    import torch
+
+    if "cuda" in extra and torch.cuda.is_available():
+        pytest.skip("CUDA present")
+    subst = {"IMG": str(image_dir / "img0.png"), "IMGDIR": str(image_dir)}
+    args = [subst.get(a, a) for a in extra]
+    if "--model" not in args:
+        args = ["--model", str(tiny_qwen25), *args]
+    code, out, err = run(capsys, *args)
+    assert code == 2
+    assert message in err
+    assert err.count("\n") == 1 and err.startswith("hawk: error:")
+    assert "Traceback" not in err and out == ""
+
+
+def test_not_an_image_single_is_exit_1_with_record(capsys, tiny_qwen25, tmp_path):
+    bad = tmp_path / "fake.png"
+    bad.write_text("hello")
+    code, out, _ = run(capsys, "--model", str(tiny_qwen25), "--image", str(bad), "-q", "what ?",
+                       "--method", "uniform", "-f", "jsonl")  # fmt: skip
+    assert code == 1 and "not an image" in records(out)[0]["error"]
+
+
+def test_debug_shows_the_traceback(tiny_qwen25, image_dir):
+    cmd = [sys.executable, "-m", "hawkcli.cli.app", "run", "--model", str(tiny_qwen25), "--image",
+           str(image_dir / "img0.png"), "-q", "x", "--keep", "2"]  # fmt: skip
+    plain = subprocess.run(cmd, capture_output=True, text=True)
+    debug = subprocess.run(cmd, capture_output=True, text=True, env={**__import__("os").environ, "HAWK_DEBUG": "1"})
+    assert plain.returncode == 2 and "Traceback" not in plain.stderr
+    assert "Traceback" in debug.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["run", "--help"]])
+def test_help_and_version_do_not_import_torch(args):
+    code = (
+        "import sys\nfrom hawkcli.cli.app import main\n"
+        f"rc = main({args!r})\n"
+        "assert rc == 0, rc\n"
+        "heavy = [m for m in ('torch', 'transformers') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "hawk" in done.stdout

@@ -1,0 +1,38 @@
+import importlib.util
+
+import pytest
+import torch
+
+from hawkcli.models.processor import VLProcessor
+from tests.conftest import make_image
+
+
+def test_image_tokens_expand_to_merged_grid(tiny_model_dir):
+    proc = VLProcessor.from_pretrained(str(tiny_model_dir))
+    batch = proc([make_image(0, (100, 80)), make_image(1, (60, 60))], ["what colour is the circle ?", "what ?"])
+    merge = proc.image_processor.merge_size**2
+    per_image = (batch["image_grid_thw"].prod(-1) // merge).tolist()
+    counts = (batch["input_ids"] == proc.image_token_id).sum(1).tolist()
+    assert counts == per_image
+    assert torch.equal(batch["mm_token_type_ids"].bool(), batch["input_ids"] == proc.image_token_id)
+    assert batch["attention_mask"][1, 0] == 0, "left padding"
+    assert batch["pixel_values"].shape[0] == int(batch["image_grid_thw"].prod(-1).sum())
+
+
+def test_pixel_limits_pass_through(tiny_qwen25):
+    from hawkcli.models.processor import ProcessorOptions
+
+    small = VLProcessor.from_pretrained(str(tiny_qwen25), options=ProcessorOptions(max_pixels=56 * 56))
+    batch = small([make_image(0, (300, 300))], ["what ?"])
+    assert batch["image_grid_thw"].prod().item() <= 16
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torchvision") is None, reason="stock processor needs torchvision")
+def test_stock_and_own_processor_agree(tiny_qwen25):
+    proc = VLProcessor.from_pretrained(str(tiny_qwen25))
+    assert proc.stock is not None
+    images, questions = [make_image(0), make_image(1, (60, 60))], ["what ?", "which shape is red ?"]
+    stock = proc(images, questions)
+    own = proc._build([proc.prompt(q) for q in questions], images)
+    for key in ("input_ids", "attention_mask", "pixel_values", "image_grid_thw", "mm_token_type_ids"):
+        assert torch.equal(stock[key], own[key]), key

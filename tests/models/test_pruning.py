@@ -1,0 +1,157 @@
+"""The pruning hooks on real (tiny, seeded) Qwen2.5-VL and Qwen2-VL models."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from transformers import AutoModelForImageTextToText, DynamicCache
+
+import hawkcli
+from hawkcli.errors import HawkError
+from hawkcli.models.processor import VLProcessor
+from tests.conftest import make_image
+
+QUESTIONS = ["what colour is the circle ?", "which shape is red ?"]
+
+
+def load(folder, attn="sdpa"):
+    model = AutoModelForImageTextToText.from_pretrained(folder, attn_implementation=attn, dtype=torch.float32)
+    return model.eval(), VLProcessor.from_pretrained(str(folder))
+
+
+def inputs_for(processor, indices):
+    images = [make_image(i, [(100, 80), (60, 60), (90, 120)][i]) for i in indices]
+    return processor(images, [QUESTIONS[i % 2] for i in indices])
+
+
+def greedy(model, inputs, n=6):
+    return model.generate(**inputs, max_new_tokens=n, do_sample=False, pad_token_id=0)
+
+
+def no_hooks(model):
+    modules = [model, model.model, model.model.language_model]
+    return all(not m._forward_pre_hooks for m in modules) and "_update_model_kwargs_for_generation" not in vars(model)
+
+
+@pytest.mark.parametrize("attn", ["sdpa", "eager"])
+@pytest.mark.parametrize("method", ["uniform", "hawk", "random", "none"])
+def test_keep_one_is_bit_identical(tiny_model_dir, attn, method):
+    model, proc = load(tiny_model_dir, attn)
+    inputs = inputs_for(proc, [0])
+    profile = torch.rand(model.config.text_config.num_attention_heads) if method == "hawk" else None
+    with torch.no_grad():
+        ref_logits = model(**inputs).logits
+        ref_tokens = greedy(model, inputs)
+        with hawkcli.prune(model, method=method, keep=1.0, profile=profile) as stats:
+            logits = model(**inputs).logits
+            tokens = greedy(model, inputs)
+    assert torch.equal(logits, ref_logits)
+    assert torch.equal(tokens, ref_tokens)
+    assert stats.rows[0].kept_visual_tokens == stats.rows[0].visual_tokens
+    assert no_hooks(model)
+
+
+def reference_inputs(model, inputs):
+    """Merged embeddings and mRoPE positions computed by hand from the stock sub-modules."""
+    mm = model.model
+    ids = inputs["input_ids"]
+    embeds = mm.get_input_embeddings()(ids)
+    feats = torch.cat(mm.get_image_features(inputs["pixel_values"], inputs["image_grid_thw"]).pooler_output)
+    embeds[ids == model.config.image_token_id] = feats
+    pos, _ = mm.get_rope_index(
+        ids, mm_token_type_ids=inputs["mm_token_type_ids"], image_grid_thw=inputs["image_grid_thw"]
+    )
+    return embeds, pos
+
+
+def kept_positions(model, ids, kept_visual):
+    visual = (ids[0] == model.config.image_token_id).nonzero().flatten()
+    keep = torch.ones(ids.shape[1], dtype=torch.bool)
+    keep[visual] = False
+    keep[visual[kept_visual]] = True
+    return keep.nonzero().flatten()
+
+
+def test_pruned_run_equals_dropping_tokens_before_the_language_model(tiny_model_dir):
+    model, proc = load(tiny_model_dir)
+    inputs = inputs_for(proc, [2])
+    with torch.no_grad():
+        with hawkcli.prune(model, method="uniform", keep=0.25) as stats:
+            out = model(**inputs, use_cache=True)
+            tokens = greedy(model, inputs)[0, inputs["input_ids"].shape[1] :]
+        row = stats.rows[0]
+        assert row.kept_visual_tokens == -(-row.visual_tokens // 4)
+        keep = kept_positions(model, inputs["input_ids"], torch.tensor(row.kept_visual_indices))
+        assert out.past_key_values.get_seq_length() == keep.numel() == row.kept_prompt_tokens
+
+        embeds, pos = reference_inputs(model, inputs)
+        lm = model.model.language_model
+        cache = DynamicCache(config=model.config.text_config)
+        ref = lm(inputs_embeds=embeds[:, keep], position_ids=pos[..., keep], past_key_values=cache, use_cache=True)
+        ref_logits = model.lm_head(ref.last_hidden_state)
+        torch.testing.assert_close(out.logits, ref_logits, rtol=0, atol=1e-6)
+
+        # Greedy decoding by hand: new tokens continue at the *original* positions after the prompt.
+        ref_tokens = [int(ref_logits[0, -1].argmax())]
+        last = pos[..., -1:]
+        for step in range(len(tokens) - 1):
+            e = lm.get_input_embeddings()(torch.tensor([[ref_tokens[-1]]]))
+            h = lm(inputs_embeds=e, position_ids=last + step + 1, past_key_values=cache, use_cache=True)
+            ref_tokens.append(int(model.lm_head(h.last_hidden_state)[0, -1].argmax()))
+    assert tokens.tolist() == ref_tokens
+    assert no_hooks(model)
+
+
+@pytest.mark.parametrize("method", ["uniform", "random"])
+def test_left_padded_batch_equals_single_runs(tiny_model_dir, method):
+    model, proc = load(tiny_model_dir)
+    batch = inputs_for(proc, [0, 1])
+    assert batch["attention_mask"][1, 0] == 0, "second row should be left-padded"
+    with torch.no_grad(), hawkcli.prune(model, method=method, keep=0.3) as stats:
+        together = greedy(model, batch, n=8)[:, batch["input_ids"].shape[1] :]
+        batch_rows = [r.kept_visual_indices for r in stats.rows]
+        singles = []
+        for i in (0, 1):
+            one = inputs_for(proc, [i])
+            singles.append(greedy(model, one, n=8)[0, one["input_ids"].shape[1] :])
+            assert stats.rows[0].kept_visual_indices == batch_rows[i]
+    for i in (0, 1):
+        n = len(singles[i])
+        assert together[i, :n].tolist() == singles[i].tolist()
+
+
+def test_hooks_removed_even_on_error(tiny_qwen25):
+    model, proc = load(tiny_qwen25)
+    inputs = inputs_for(proc, [0])
+    with pytest.raises(HawkError, match="labels"), hawkcli.prune(model, method="uniform", keep=0.5):
+        model(**inputs, labels=inputs["input_ids"])
+    assert no_hooks(model)
+
+
+def test_stats_report_counts_per_row(tiny_qwen25):
+    model, proc = load(tiny_qwen25)
+    batch = inputs_for(proc, [0, 1])
+    with torch.no_grad(), hawkcli.prune(model, method="uniform", keep=0.5) as stats:
+        model(**batch)
+    visual = (batch["input_ids"] == model.config.image_token_id).sum(1).tolist()
+    assert [r.visual_tokens for r in stats.rows] == visual
+    assert [r.kept_visual_tokens for r in stats.rows] == [-(-v // 2) for v in visual]
+    for r in stats.rows:
+        assert r.kept_visual_indices == sorted(r.kept_visual_indices)
+        assert r.prompt_tokens - r.kept_prompt_tokens == r.visual_tokens - r.kept_visual_tokens
+    assert stats.prefills == 1
+
+
+def test_bad_arguments(tiny_qwen25):
+    model, _ = load(tiny_qwen25)
+    with pytest.raises(HawkError, match="keep"), hawkcli.prune(model, method="uniform", keep=0.0):
+        pass
+    with pytest.raises(HawkError, match="profile"), hawkcli.prune(model, method="hawk", keep=0.5):
+        pass
+    with pytest.raises(HawkError, match="heads"), hawkcli.prune(model, method="hawk", profile=[1.0, 2.0]):
+        pass
+    with pytest.raises(HawkError, match="no option"), hawkcli.prune(model, method="uniform", temperature=2):
+        pass
+    with pytest.raises(HawkError, match="unknown method"), hawkcli.prune(model, method="magic"):
+        pass
+    assert no_hooks(model)
