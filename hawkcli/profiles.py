@@ -30,6 +30,8 @@ class Profile:
     @property
     def layers(self) -> list[int]:
         raw = self.metadata.get("hawk.layers", "0")
+        if raw == "all":  # one row profiled by ablating a head index in every layer at once
+            return []
         return [int(x) for x in raw.split(",") if x.strip()]
 
     @property

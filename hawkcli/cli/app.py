@@ -11,7 +11,10 @@ import sys
 import typer
 
 from hawkcli import __version__
+from hawkcli.cli import data as data_cmd
+from hawkcli.cli import inspect as inspect_cmd
 from hawkcli.cli import methods as methods_cmd
+from hawkcli.cli import profile as profile_cmd
 from hawkcli.cli import run as run_cmd
 from hawkcli.errors import HawkError
 
@@ -55,7 +58,10 @@ def _root(
 
 
 app.command("run", help=run_cmd.HELP, no_args_is_help=False)(run_cmd.run)
+app.command("profile", help=profile_cmd.HELP)(profile_cmd.profile)
+app.command("inspect", help=inspect_cmd.HELP)(inspect_cmd.inspect)
 app.command("methods", help=methods_cmd.HELP)(methods_cmd.methods)
+app.add_typer(data_cmd.data_app, name="data")
 
 
 def fail(message: str, code: int = 2) -> int:

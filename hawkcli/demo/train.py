@@ -41,16 +41,50 @@ def batch_samples(step: int, args: argparse.Namespace) -> list[synth.SynthSample
     ]
 
 
+class TokenProbe(torch.nn.Module):
+    """Training-only auxiliary head: which shape and colour sit in each visual token's cell.
+
+    Supervising the vision tower per token makes "the triangle" findable long before answer-only
+    loss alone teaches it (DESIGN §7's trials never got there). The probe is not part of hawk-demo.
+    """
+
+    def __init__(self, hidden: int) -> None:
+        super().__init__()
+        self.shape = torch.nn.Linear(hidden, len(synth.SHAPES) + 1)
+        self.colour = torch.nn.Linear(hidden, len(synth.COLOURS) + 1)
+
+    @staticmethod
+    def labels(samples: list[synth.SynthSample]) -> tuple[torch.Tensor, torch.Tensor]:
+        shapes = torch.zeros(len(samples), synth.GRID * synth.GRID, dtype=torch.long)
+        colours = torch.zeros_like(shapes)
+        colour_ids = {c: i + 1 for i, c in enumerate(synth.COLOURS)}
+        for b, s in enumerate(samples):
+            for o in s.objects:
+                cell = o.cell[0] * synth.GRID + o.cell[1]  # merged tokens come in raster order
+                shapes[b, cell] = synth.SHAPES.index(o.shape) + 1
+                colours[b, cell] = colour_ids[o.colour]
+        return shapes.flatten(), colours.flatten()
+
+    def loss(self, features: torch.Tensor, samples: list[synth.SynthSample]) -> torch.Tensor:
+        shapes, colours = self.labels(samples)
+        ce = torch.nn.functional.cross_entropy
+        return ce(self.shape(features), shapes) + ce(self.colour(features), colours)
+
+
+class _VisionCapture:
+    def __init__(self) -> None:
+        self.features: torch.Tensor | None = None
+
+    def __call__(self, module, args, output) -> None:
+        self.features = output.pooler_output
+
+
 def training_inputs(processor: VLProcessor, samples: list[synth.SynthSample]) -> dict:
-    """Prompt + answer + `<|im_end|>`; loss on the answer tokens and the end token only."""
-    end = "<|im_end|>"
-    texts = [processor.prompt(s.question) + s.answer + end for s in samples]
-    inputs = processor._build(texts, [s.image for s in samples])
-    labels = torch.full_like(inputs["input_ids"], -100)
-    for row, s in enumerate(samples):
-        n = len(processor.tokenizer(s.answer + end, add_special_tokens=False)["input_ids"])
-        labels[row, -n:] = inputs["input_ids"][row, -n:]
-    inputs["labels"] = labels
+    """Teacher-forced batch; loss on the answer tokens and the end-of-turn token only."""
+    inputs, target = processor.with_answers(
+        [s.image for s in samples], [s.question for s in samples], [s.answer for s in samples]
+    )
+    inputs["labels"] = inputs["input_ids"].masked_fill(~target, -100)
     return dict(inputs)
 
 
@@ -115,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save-every", type=int, default=100)
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--eval-samples", type=int, default=200)
+    ap.add_argument("--aux-weight", type=float, default=1.0, help="weight of the per-token probe loss (0: off)")
     ap.add_argument("--resume", action="store_true")
     args = ap.parse_args(argv)
     if args.threads:
@@ -130,11 +165,16 @@ def main(argv: list[str] | None = None) -> int:
     processor = VLProcessor.from_pretrained(str(init_dir))
     model = AutoModelForImageTextToText.from_pretrained(str(init_dir), dtype=torch.float32)
     model.train()
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01, betas=(0.9, 0.98))
+    probe = TokenProbe(model.config.text_config.hidden_size)
+    capture = _VisionCapture()
+    model.model.visual.register_forward_hook(capture)
+    params = list(model.parameters()) + list(probe.parameters())
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01, betas=(0.9, 0.98))
     step = 0
     if args.resume and state_path.exists():
         state = torch.load(state_path, map_location="cpu", weights_only=True)
         model.load_state_dict(state["model"])
+        probe.load_state_dict(state["probe"])
         opt.load_state_dict(state["optimizer"])
         step = int(state["step"])
         print(f"resumed at step {step}", file=sys.stderr)
@@ -148,22 +188,33 @@ def main(argv: list[str] | None = None) -> int:
     while step < args.steps:
         for group in opt.param_groups:
             group["lr"] = lr_at(step, args)
-        inputs = training_inputs(processor, batch_samples(step, args))
-        loss = model(**inputs).loss
+        samples = batch_samples(step, args)
+        inputs = training_inputs(processor, samples)
+        qa_loss = model(**inputs).loss
+        aux = probe.loss(capture.features, samples) if args.aux_weight else torch.zeros(())
+        loss = qa_loss + args.aux_weight * aux
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         step += 1
-        running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
-        record: dict = {"step": step, "loss": round(loss.item(), 4), "avg": round(running, 4)}
+        running = qa_loss.item() if running is None else 0.98 * running + 0.02 * qa_loss.item()
+        record: dict = {
+            "step": step,
+            "loss": round(qa_loss.item(), 4),
+            "avg": round(running, 4),
+            "aux": round(aux.item(), 4),
+        }
         if step % args.eval_every == 0 or step == args.steps:
             record["eval"] = evaluate(model, processor, args.eval_samples)
         record["elapsed_s"] = round(time.time() - started, 1)
         log.write(json.dumps(record) + "\n")
         log.flush()
         if step % args.save_every == 0 or step == args.steps or "eval" in record:
-            atomic_torch_save({"model": model.state_dict(), "optimizer": opt.state_dict(), "step": step}, state_path)
+            atomic_torch_save(
+                {"model": model.state_dict(), "probe": probe.state_dict(), "optimizer": opt.state_dict(), "step": step},
+                state_path,
+            )
             meta = {"step": step, "args": {k: str(v) for k, v in vars(args).items()}, "last": record}
             export(model, init_dir, out / "model", meta)
         if "eval" in record:

@@ -70,6 +70,22 @@ class VLProcessor:
             return self.stock(text=texts, images=images, padding=True, return_tensors="pt")
         return self._build(texts, images)
 
+    def with_answers(self, images: list[Any], questions: list[str], answers: list[str]) -> tuple[Any, Any]:
+        """Teacher-forced inputs (prompt + answer + end of turn) and a `[B, L]` mask of the answer tokens.
+
+        The end-of-turn token is part of the target: the model must also know when the answer stops.
+        """
+        import torch
+
+        end = "<|im_end|>"
+        texts = [self.prompt(q) + a + end for q, a in zip(questions, answers, strict=True)]
+        inputs = self._build(texts, images)
+        target = torch.zeros_like(inputs["input_ids"], dtype=torch.bool)
+        for row, answer in enumerate(answers):
+            n = len(self.tokenizer(answer + end, add_special_tokens=False)["input_ids"])
+            target[row, -n:] = True  # left padding puts every answer at the end of its row
+        return inputs, target
+
     def _build(self, texts: list[str], images: list[Any]) -> Any:
         from transformers import BatchFeature
 

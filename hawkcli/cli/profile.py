@@ -1,0 +1,188 @@
+"""`hawk profile`: measure per-head importance for visual understanding and write a profile file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from hawkcli.errors import HawkError, InputError
+
+HELP = """Measure how much each attention head matters for visual understanding (per-head visual-token
+ablation on calibration data) and write a head-importance .safetensors profile for `hawk run`.
+
+[bold]Examples[/bold]
+
+  hawk profile hawk-demo --calib synth
+
+  hawk profile qwen2.5-vl-7b --calib chartqa:val --calib textvqa --samples 256 -o profiles/my-7b.safetensors
+
+  hawk profile ./my-checkpoint --calib data/calib.jsonl --scope all-layers --metric accuracy
+
+  torchrun --nproc_per_node 4 -m hawkcli.cli.app profile qwen2.5-vl-7b --calib chartqa:val
+
+Interrupted runs keep their finished samples beside the output; `--resume` continues them.
+"""
+
+
+def _distributed() -> tuple[int, int, Any]:
+    """(rank, world, device override) when launched by torchrun / accelerate, else (0, 1, None)."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 0, 1, None
+    import torch
+    import torch.distributed as dist
+
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    if torch.cuda.is_available():
+        torch.cuda.set_device(local)
+        dist.init_process_group("nccl")
+        return dist.get_rank(), world, f"cuda:{local}"
+    dist.init_process_group("gloo")
+    return dist.get_rank(), world, None
+
+
+def _gather(results: dict, world: int) -> dict:
+    if world == 1:
+        return results
+    import torch.distributed as dist
+
+    parts: list[Any] = [None] * world
+    dist.all_gather_object(parts, results)
+    merged: dict = {name: {} for name in results}
+    for part in parts:
+        for name, rows in part.items():
+            merged[name].update(rows)
+    return merged
+
+
+def _default_output(model: str) -> Path:
+    name = Path(model).name if Path(model).exists() else model.split("/")[-1]
+    return Path("profiles") / f"{name}.safetensors"
+
+
+def profile(
+    model: str = typer.Argument(None, help="Model alias, folder or hub id [default: hawk-demo or $HAWK_MODEL]."),
+    calib: list[str] = typer.Option(
+        None,
+        "--calib",
+        "-c",
+        help="Calibration dataset: a name (chartqa, textvqa, synth, … optionally :split) or a local path. Repeatable.",
+    ),
+    samples: int = typer.Option(256, "--samples", "-n", min=1, help="Samples per dataset (seeded choice)."),
+    seed: int = typer.Option(0, "--seed"),
+    scope: str = typer.Option("layer0", "--scope", help="layer0 | all-layers | layer:N"),
+    metric: str = typer.Option("loglik", "--metric", help="loglik (teacher-forced answer log-likelihood) | accuracy"),
+    output: Path = typer.Option(None, "--output", "-o", help="Profile file [default: profiles/<model>.safetensors]."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run from its partial file."),
+    batch_size: int = typer.Option(32, "--batch-size", "-b", min=1, help="(sample, head) rows per forward."),
+    max_new_tokens: int = typer.Option(16, "--max-new-tokens", min=1, help="Answer length for --metric accuracy."),
+    revision: str = typer.Option(None, "--revision"),
+    offline: bool = typer.Option(False, "--offline"),
+    device: str = typer.Option("auto", "--device", help="auto|cpu|cuda[:N]|mps"),
+    dtype: str = typer.Option("auto", "--dtype", help="auto|float32|bfloat16|float16"),
+    attn: str = typer.Option("sdpa", "--attn", help="sdpa|eager (ablation needs one of them)"),
+    min_pixels: int = typer.Option(None, "--min-pixels"),
+    max_pixels: int = typer.Option(None, "--max-pixels"),
+) -> int:
+    from hawkcli.models.loading import LoadOptions, default_model
+    from hawkcli.profiling import METRIC_NAMES
+
+    if not calib:
+        raise InputError("give at least one --calib dataset (e.g. --calib synth)")
+    if metric not in METRIC_NAMES:
+        raise InputError(f"unknown --metric {metric!r} (use {' | '.join(METRIC_NAMES)})")
+    if attn not in {"sdpa", "eager"}:
+        raise InputError("--attn must be sdpa or eager for head ablation")
+    model = model or default_model()
+    out = output or _default_output(model)
+    rank, world, dev = _distributed()
+    options = LoadOptions(model, revision, offline, dev or device, dtype, attn, min_pixels, max_pixels)
+
+    import torch
+    from tqdm import tqdm
+
+    from hawkcli import profiles
+    from hawkcli.data.loaders import load as load_dataset
+    from hawkcli.models.loading import load, load_config
+    from hawkcli.profiling import (
+        ProfileConfig,
+        Profiler,
+        config_dict,
+        parse_scope,
+        partial_path,
+        reduce,
+        run_profile,
+    )
+
+    config = load_config(options)
+    text_cfg = getattr(config, "text_config", config)
+    scope_info = parse_scope(scope, text_cfg.num_hidden_layers)
+    datasets = [load_dataset(c, samples, seed) for c in calib]
+    loaded = load(options)
+    cfg = ProfileConfig(scope, metric, samples, seed, batch_size, max_new_tokens)
+    fingerprint = {
+        "model": loaded.model_id,
+        "revision": revision or "",
+        "calib": [d.name for d in datasets],
+        "ids": [[e.id for e in d.examples] for d in datasets],
+        "config": {k: v for k, v in config_dict(cfg).items() if k != "batch_size"},
+        "dtype": str(loaded.model.dtype),
+        "world": world,
+    }
+    partial = partial_path(out, rank, world)
+    profiler = Profiler(loaded, cfg, scope_info)
+    total = sum(len(d.examples) for d in datasets) * profiler.rows_per_sample()
+    try:
+        with tqdm(total=total, desc="profiling (sample × head)", unit="row", disable=rank != 0) as bar:
+            mine = run_profile(profiler, datasets, fingerprint, partial, resume, rank, world, bar.update)
+    except KeyboardInterrupt:
+        if rank == 0:
+            sys.stderr.write(f"hawk: interrupted; finished samples are kept in {partial} (re-run with --resume)\n")
+        raise
+    results = _gather(mine, world)
+    if rank == 0:
+        importance, deltas = reduce(datasets, results)
+        import transformers
+
+        import hawkcli
+
+        meta = {
+            "hawk.tool_version": hawkcli.__version__,
+            "hawk.model_id": loaded.model_id,
+            "hawk.model_revision": revision or "",
+            "hawk.model_type": loaded.model.config.model_type,
+            "hawk.num_layers": str(loaded.adapter.num_layers),
+            "hawk.num_heads": str(loaded.adapter.num_heads),
+            "hawk.layers": scope_info.label,
+            "hawk.source": "profiled",
+            "hawk.scope": scope,
+            "hawk.metric": metric,
+            "hawk.calib.datasets": ",".join(d.name for d in datasets),
+            "hawk.calib.splits": ",".join(d.split for d in datasets),
+            "hawk.calib.samples": ",".join(str(len(d.examples)) for d in datasets),
+            "hawk.calib.seed": str(seed),
+            "hawk.created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "hawk.torch_version": torch.__version__,
+            "hawk.transformers_version": transformers.__version__,
+            "hawk.dtype": str(loaded.model.dtype).replace("torch.", ""),
+            "hawk.prompt_suffix": " | ".join(d.spec.prompt_suffix for d in datasets),
+            "hawk.world_size": str(world),
+        }
+        profiles.save(out, importance, meta, extra={"deltas": deltas})
+        for rank_file in {partial_path(out, r, world) for r in range(world)}:
+            rank_file.unlink(missing_ok=True)
+        top = importance[0].argsort(descending=True)[:5].tolist()
+        sys.stderr.write(f"hawk: wrote {out} (top heads: {', '.join(map(str, top))})\n")
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.barrier()
+        dist.destroy_process_group()
+    if not out.exists() and rank == 0:
+        raise HawkError(f"failed to write {out}")
+    return 0

@@ -1,0 +1,194 @@
+"""Load calibration / evaluation examples from a named spec, the synthetic generator or a local path.
+
+Local forms: a `save_to_disk` folder, a parquet / JSONL / JSON file with image, question and answer
+columns (image as a path, bytes, `{"bytes", "path"}` or PIL), or a folder with `data.jsonl` beside
+its images (what `hawk data export` writes). Everything tabular goes through 🤗 datasets.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hawkcli.data.specs import COLUMN_CANDIDATES, SPECS, DatasetSpec
+from hawkcli.errors import HawkError, InputError
+
+
+@dataclass
+class Example:
+    id: str
+    image: Any  # PIL image
+    question: str
+    answers: list[str]
+    task: str = ""
+
+
+@dataclass
+class LoadedDataset:
+    name: str  # how the user named it, e.g. "chartqa:test" or a path
+    spec: DatasetSpec
+    split: str
+    examples: list[Example] = field(default_factory=list)
+
+
+def parse_source(source: str) -> tuple[str, str | None]:
+    """`name:split` → (name, split); paths are returned whole."""
+    if Path(source).exists():
+        return source, None
+    name, sep, split = source.partition(":")
+    return (name, split or None) if sep else (source, None)
+
+
+def choose_indices(total: int, samples: int, seed: int) -> list[int]:
+    """A seeded, sorted subset: the same (total, samples, seed) always picks the same rows."""
+    if samples <= 0 or samples >= total:
+        return list(range(total))
+    return sorted(random.Random(seed).sample(range(total), samples))
+
+
+def load(source: str, samples: int = 256, seed: int = 0) -> LoadedDataset:
+    name, split = parse_source(source)
+    if name == "synth":
+        return _synth(source, split or SPECS["synth"].split, samples, seed)
+    if name in SPECS:
+        return _hub(source, SPECS[name], split, samples, seed)
+    path = Path(name)
+    if path.exists():
+        return _local(source, path, split, samples, seed)
+    known = ", ".join(sorted(SPECS))
+    raise InputError(f"unknown dataset {source!r}: not a path and not one of {known}")
+
+
+def _synth(source: str, split: str, samples: int, seed: int) -> LoadedDataset:
+    from hawkcli.data import synth
+
+    if split not in synth.SPLIT_SEEDS:
+        raise InputError(f"synth has no split {split!r} (splits: {', '.join(synth.SPLIT_SEEDS)})")
+    n = samples if samples > 0 else 256
+    examples = []
+    for i in range(n):
+        s = synth.sample(split, i, seed=seed)
+        examples.append(Example(s.id, s.image, s.question, [s.answer], s.task))
+    return LoadedDataset(source, SPECS["synth"], split, examples)
+
+
+def _quiet_datasets() -> Any:
+    import datasets
+
+    # Per-split "Generating…" bars are noise for a CLI; HAWK_DEBUG=1 brings them back.
+    if os.environ.get("HAWK_DEBUG") != "1":
+        datasets.disable_progress_bars()
+        datasets.logging.set_verbosity_error()
+    return datasets
+
+
+def _hub(source: str, spec: DatasetSpec, split: str | None, samples: int, seed: int) -> LoadedDataset:
+    datasets = _quiet_datasets()
+
+    split = split or spec.split
+    errors = []
+    for hub_id in spec.hub_ids:
+        try:
+            ds = datasets.load_dataset(hub_id, spec.config, split=split)
+            return LoadedDataset(source, spec, split, _examples(ds, spec, samples, seed, None, source))
+        except Exception as err:  # datasets raises many types (network, missing split, auth)
+            errors.append(f"{hub_id}: {str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__}")
+    raise HawkError(f"cannot load dataset {source!r} ({'; '.join(errors)})")
+
+
+def _local(source: str, path: Path, split: str | None, samples: int, seed: int) -> LoadedDataset:
+    datasets = _quiet_datasets()
+
+    spec = DatasetSpec(source, prompt_suffix="")  # local questions are used exactly as written
+    base = path if path.is_dir() else path.parent
+    try:
+        if path.is_dir() and (path / "data.jsonl").is_file():
+            ds = datasets.load_dataset("json", data_files=str(path / "data.jsonl"), split="train")
+        elif path.is_dir():
+            ds = datasets.load_from_disk(str(path))
+            if isinstance(ds, datasets.DatasetDict):
+                if split is None:
+                    split = next(iter(ds))
+                if split not in ds:
+                    raise InputError(f"{source}: no split {split!r} (splits: {', '.join(ds)})")
+                ds = ds[split]
+        elif path.suffix == ".parquet":
+            ds = datasets.load_dataset("parquet", data_files=str(path), split="train")
+        elif path.suffix in {".jsonl", ".json"}:
+            ds = datasets.load_dataset("json", data_files=str(path), split="train")
+        else:
+            raise InputError(f"{source}: expected a dataset folder, .parquet, .jsonl or .json file")
+    except (InputError, HawkError):
+        raise
+    except Exception as err:
+        raise HawkError(f"cannot read dataset {source}: {str(err).strip().splitlines()[0]}") from err
+    return LoadedDataset(source, spec, split or "train", _examples(ds, spec, samples, seed, base, source))
+
+
+def _column(ds: Any, spec: DatasetSpec, role: str, source: str, required: bool = True) -> str | None:
+    if role in spec.columns and spec.columns[role] in ds.column_names:
+        return spec.columns[role]
+    for candidate in COLUMN_CANDIDATES[role]:
+        if candidate in ds.column_names:
+            return candidate
+    if required:
+        raise InputError(f"dataset {source} has no {role} column (columns: {', '.join(ds.column_names)})")
+    return None
+
+
+def _image(value: Any, base: Path | None, source: str) -> Any:
+    from PIL import Image
+
+    try:
+        if isinstance(value, list) and value:
+            value = value[0]
+        if isinstance(value, dict):
+            value = value.get("bytes") or value.get("path")
+        if isinstance(value, (bytes, bytearray)):
+            image = Image.open(io.BytesIO(value))
+        elif isinstance(value, str):
+            path = Path(value)
+            if base is not None and not path.is_absolute():
+                path = base / path
+            image = Image.open(path)
+        elif hasattr(value, "convert"):
+            image = value
+        else:
+            raise InputError(f"dataset {source}: unsupported image value {type(value).__name__}")
+        return image.convert("RGB")
+    except OSError as err:
+        raise InputError(f"dataset {source}: unreadable image ({err})") from err
+
+
+def _answers(value: Any) -> list[str]:
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def _examples(ds: Any, spec: DatasetSpec, samples: int, seed: int, base: Path | None, source: str) -> list[Example]:
+    cols = {role: _column(ds, spec, role, source) for role in ("image", "question", "answer")}
+    id_col = _column(ds, spec, "id", source, required=False)
+    task_col = "task" if "task" in ds.column_names else None
+    examples = []
+    for i in choose_indices(len(ds), samples, seed):
+        row = ds[i]
+        question = str(row[cols["question"]])
+        if spec.prompt_suffix:
+            question = f"{question}\n{spec.prompt_suffix}"
+        examples.append(
+            Example(
+                id=str(row[id_col]) if id_col else str(i),
+                image=_image(row[cols["image"]], base, source),
+                question=question,
+                answers=_answers(row[cols["answer"]]),
+                task=str(row[task_col]) if task_col else "",
+            )
+        )
+    if not examples:
+        raise InputError(f"dataset {source} is empty")
+    return examples

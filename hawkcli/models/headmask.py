@@ -1,0 +1,104 @@
+"""Per-head ablation inside stock attention, through transformers' `AttentionInterface`.
+
+`headmask_ablation(model)` switches the text decoder to a registered attention function that, for
+the (layer, head, batch-row) triples in the active `AblationPlan`, hides visual key positions and
+otherwise calls the stock sdpa / eager function unchanged. With no plan (or an empty one) it *is*
+the stock function, so logits are bit-identical to the unmodified model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from hawkcli.core.ablation import causal_allowed, headmask, to_additive
+from hawkcli.errors import HawkError
+
+
+@dataclass
+class AblationPlan:
+    """`ablate[layer]` is `[B, H]` bool (heads that lose visual keys per batch row); `visual_keys` `[B, L]`."""
+
+    ablate: dict[int, torch.Tensor]
+    visual_keys: torch.Tensor
+
+
+_PLAN: contextvars.ContextVar[AblationPlan | None] = contextvars.ContextVar("hawk_ablation_plan", default=None)
+_BASES = ("sdpa", "eager")
+
+
+def _name(base: str) -> str:
+    return f"hawk_headmask_{base}"
+
+
+def _make(base: str) -> Any:
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+    from transformers.models.qwen2_vl.modeling_qwen2_vl import eager_attention_forward
+
+    stock = sdpa_attention_forward if base == "sdpa" else eager_attention_forward
+
+    def attention(
+        module: Any, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, attention_mask: Any, **kw: Any
+    ):
+        plan = _PLAN.get()
+        ablate = plan.ablate.get(getattr(module, "layer_idx", -1)) if plan is not None else None
+        if ablate is None or not bool(ablate.any()):
+            return stock(module, query, key, value, attention_mask, **kw)
+        b, _, q_len, _ = query.shape
+        k_len = key.shape[2]
+        if attention_mask is None:
+            allowed = causal_allowed(b, q_len, k_len, query.device)
+        elif attention_mask.dtype == torch.bool:
+            allowed = attention_mask
+        else:
+            allowed = attention_mask > torch.finfo(attention_mask.dtype).min / 2
+        visible = headmask(allowed[..., :k_len], ablate.to(query.device), plan.visual_keys.to(query.device))
+        mask = visible if base == "sdpa" else to_additive(visible, query.dtype)
+        return stock(module, query, key, value, mask, **kw)
+
+    return attention
+
+
+_registered = False
+
+
+def register() -> None:
+    """Register `hawk_headmask_sdpa` / `hawk_headmask_eager` with transformers (idempotent)."""
+    global _registered
+    if _registered:
+        return
+    from transformers import AttentionInterface
+    from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, AttentionMaskInterface
+
+    for base in _BASES:
+        AttentionInterface.register(_name(base), _make(base))
+        AttentionMaskInterface.register(_name(base), ALL_MASK_ATTENTION_FUNCTIONS[base])
+    _registered = True
+
+
+@contextlib.contextmanager
+def headmask_ablation(text_config: Any) -> Iterator[None]:
+    """Route the text decoder's attention through the head-mask function while inside the block."""
+    register()
+    base = text_config._attn_implementation
+    if base not in _BASES:
+        raise HawkError(f"head ablation supports sdpa and eager attention, not {base}; pass --attn sdpa")
+    text_config._attn_implementation = _name(base)
+    try:
+        yield
+    finally:
+        text_config._attn_implementation = base
+
+
+@contextlib.contextmanager
+def plan(active: AblationPlan | None) -> Iterator[None]:
+    token = _PLAN.set(active)
+    try:
+        yield
+    finally:
+        _PLAN.reset(token)
