@@ -22,6 +22,8 @@ class RunConfig:
     temperature: float = 0.0
     seed: int = 0
     options: dict[str, Any] = field(default_factory=dict)
+    overlay: str | None = None  # a PNG path (single item) or a folder (one <id>.png per item)
+    overlay_is_dir: bool = False
 
 
 class _PrefillTimer:
@@ -110,9 +112,23 @@ def _answer_images(loaded: LoadedModel, items: list[Item], images: list[Any], cf
                 "scoring_ms": round(stats.scoring_ms, 3),
                 "total_ms": round(total_ms, 3),
                 "batch_size": len(items),
+                "visual_grid": inputs["image_grid_thw"][row].tolist(),
             }
         )
     return records
+
+
+def _save_overlays(loaded: LoadedModel, items: list[Item], images: list[Any], records: list[dict], cfg: RunConfig):
+    from pathlib import Path
+
+    from hawkcli.overlay import save_overlay
+
+    for item, image, record in zip(items, images, records, strict=True):
+        if "error" in record:
+            continue
+        target = Path(cfg.overlay) / f"{Path(item.id).stem}.png" if cfg.overlay_is_dir else Path(cfg.overlay)
+        save_overlay(loaded.adapter, image, record["visual_grid"], record["kept_visual_indices"], target)
+        record["overlay"] = str(target)
 
 
 def error_record(item: Item, message: str) -> dict:
@@ -147,6 +163,8 @@ def answer_batch(loaded: LoadedModel, items: list[Item], cfg: RunConfig) -> list
             else:
                 # Retry one by one so only the offending item fails.
                 records = [answer_batch(loaded, [it], cfg)[0] for it in batch]
+        if cfg.overlay:
+            _save_overlays(loaded, batch, images, records, cfg)
         for i, record in zip(good, records, strict=True):
             results[i] = record
     return [results[i] for i in range(len(items))]

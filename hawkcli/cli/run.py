@@ -86,6 +86,9 @@ def run(
     temperature: float = typer.Option(0.0, "--temperature", min=0.0, help="0 = greedy decoding."),
     seed: int = typer.Option(0, "--seed"),
     batch_size: int = typer.Option(1, "--batch-size", "-b", min=1),
+    overlay: Path = typer.Option(
+        None, "--overlay", help="Save the image with pruned regions dimmed (a .png; a folder for multi-item runs)."
+    ),
     fmt: str = typer.Option(
         "auto", "--format", "-f", help="auto|text|json|jsonl (auto: text on a terminal, JSONL when piped)."
     ),
@@ -106,6 +109,11 @@ def run(
     keep_value = _keep_value(keep, prune)
     out_format = resolve_format(fmt)
     source, multi = _items(image, images, input_, question)
+    if overlay is not None:
+        if multi:
+            overlay.mkdir(parents=True, exist_ok=True)
+        elif overlay.suffix.lower() != ".png":
+            raise InputError(f"--overlay {overlay}: give a .png file name")
 
     from hawkcli.models.loading import LoadOptions, default_model
 
@@ -114,6 +122,8 @@ def run(
 
     loaded, cfg = load_for_method(options, method, keep_value, profile, force, {"normalization": normalization})
     cfg.max_new_tokens, cfg.temperature, cfg.seed = max_new_tokens, temperature, seed
+    if overlay is not None:
+        cfg.overlay, cfg.overlay_is_dir = str(overlay), multi
 
     from tqdm import tqdm
 

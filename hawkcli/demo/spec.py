@@ -27,3 +27,22 @@ def demo_spec(seed: int = 0) -> CheckpointSpec:
         init_std=0.02,
         seed=seed,
     )
+
+
+def tiny_spec(spec: CheckpointSpec) -> CheckpointSpec:
+    """The demo's vocabulary and image size with test-sized widths (for fast training-script tests)."""
+    from dataclasses import replace
+
+    return replace(
+        spec,
+        hidden_size=64,
+        intermediate_size=128,
+        num_layers=2,
+        num_heads=4,
+        num_kv_heads=2,
+        vision_depth=2,
+        vision_hidden=32,
+        vision_heads=2,
+        vision_intermediate=64,
+        fullatt_block_indexes=(1,),
+    )

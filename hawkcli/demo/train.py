@@ -24,7 +24,7 @@ import torch
 
 from hawkcli.data import synth
 from hawkcli.demo.checkpoint import build_checkpoint
-from hawkcli.demo.spec import demo_spec
+from hawkcli.demo.spec import demo_spec, tiny_spec
 from hawkcli.models.processor import VLProcessor
 
 
@@ -35,10 +35,10 @@ def curriculum_max_objects(step: int, args: argparse.Namespace) -> int:
 
 def batch_samples(step: int, args: argparse.Namespace) -> list[synth.SynthSample]:
     hi = curriculum_max_objects(step, args)
-    return [
-        synth.sample("train", step * args.batch_size + j, seed=args.seed, min_objects=1, max_objects=hi)
-        for j in range(args.batch_size)
-    ]
+    indices = [step * args.batch_size + j for j in range(args.batch_size)]
+    if args.train_pool:
+        indices = [i % args.train_pool for i in indices]
+    return [synth.sample("train", i, seed=args.seed, min_objects=1, max_objects=hi) for i in indices]
 
 
 class TokenProbe(torch.nn.Module):
@@ -150,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--eval-samples", type=int, default=200)
     ap.add_argument("--aux-weight", type=float, default=1.0, help="weight of the per-token probe loss (0: off)")
+    ap.add_argument("--size", choices=["demo", "tiny"], default="demo", help="tiny: a test-sized model")
+    ap.add_argument("--train-pool", type=int, default=0, help="cycle over this many train samples (0: endless)")
     ap.add_argument("--resume", action="store_true")
     args = ap.parse_args(argv)
     if args.threads:
@@ -161,7 +163,10 @@ def main(argv: list[str] | None = None) -> int:
     init_dir = out / "init"
     state_path = out / "state.pt"
     if not (init_dir / "config.json").exists():
-        build_checkpoint(init_dir, demo_spec(args.seed))
+        spec = demo_spec(args.seed)
+        if args.size == "tiny":
+            spec = tiny_spec(spec)
+        build_checkpoint(init_dir, spec)
     processor = VLProcessor.from_pretrained(str(init_dir))
     model = AutoModelForImageTextToText.from_pretrained(str(init_dir), dtype=torch.float32)
     model.train()

@@ -26,7 +26,14 @@ class SelectionContext:
     visual_pos: torch.Tensor  # [N] positions of visual tokens in the row
     query_pos: torch.Tensor  # [T] positions of the text query tokens
     seed: int = 0
+    saliency: torch.Tensor | None = None  # [N] vision-side attention received (methods with needs_saliency)
+    layer_attention: torch.Tensor | None = None  # [N] decoder attention at the method's prune layer (fastv)
     _qk: tuple[torch.Tensor, torch.Tensor] | None = field(default=None, repr=False)
+
+    @property
+    def features(self) -> torch.Tensor:
+        """`[N, hidden]` projected visual embeddings (what the language model receives)."""
+        return self.embeds[self.visual_pos].float()
 
     @property
     def num_visual(self) -> int:
@@ -50,6 +57,7 @@ class PruneMethod:
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     needs_profile: ClassVar[bool] = False
+    needs_saliency: ClassVar[bool] = False
     prunes: ClassVar[bool] = True
     Options: ClassVar[type[MethodOptions]] = MethodOptions
 
@@ -66,6 +74,10 @@ class PruneMethod:
             raise HawkError(f"method {cls.name} has no option {', '.join(unknown)} (options: {allowed})")
         return cls.Options(**raw)
 
+    def prune_layer(self) -> int:
+        """Decoder layer before which tokens are dropped: 0 = before the language model (most methods)."""
+        return 0
+
     def scores(self, ctx: SelectionContext) -> torch.Tensor:
         """`[N]` importance of each visual token; larger is kept first."""
         raise NotImplementedError
@@ -73,3 +85,16 @@ class PruneMethod:
     def select(self, ctx: SelectionContext, k: int) -> torch.Tensor:
         """Indices into the sample's visual tokens (0..N-1), ascending, exactly `k` of them."""
         return top_k_sorted(self.scores(ctx), k)
+
+
+def cosine_similarity_matrix(features: torch.Tensor) -> torch.Tensor:
+    """`[N, N]` cosine similarity of L2-normalised rows."""
+    unit = torch.nn.functional.normalize(features.float(), dim=-1)
+    return unit @ unit.T
+
+
+def normalise_sum(x: torch.Tensor) -> torch.Tensor:
+    """Shift to non-negative and scale to sum 1 (a distribution over tokens)."""
+    x = x.float() - x.float().min()
+    total = x.sum()
+    return x / total if total > 0 else torch.full_like(x, 1.0 / max(1, x.numel()))

@@ -54,6 +54,10 @@ class VLMAdapter:
         """Boolean mask over one row's tokens marking the text query used for scoring."""
         raise NotImplementedError
 
+    def token_boxes(self, grid_thw: list[int], image_size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
+        """Pixel box `(x0, y0, x1, y1)` in the original image covered by each visual token, in token order."""
+        raise NotImplementedError
+
     # -- layer-0 attention inputs --------------------------------------------------------------
     def layer0_qk(self, embeds: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Queries and keys `[heads, tokens, head_dim]` of decoder layer 0 for `embeds` `[tokens, hidden]`.

@@ -163,3 +163,30 @@ def test_help_and_version_do_not_import_torch(args):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "hawk" in done.stdout
+
+
+def test_overlay_dims_exactly_the_pruned_fraction(capsys, tiny_qwen25, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(120, 250, (112, 112, 3), dtype=np.uint8)  # 112 px = 4×4 tokens of 28 px
+    Image.fromarray(pixels).save(tmp_path / "in.png")
+    code, out, err = run(capsys, "--model", str(tiny_qwen25), "--image", str(tmp_path / "in.png"), "-q", "what ?",
+                         "--method", "uniform", "--keep", "0.25", "--overlay", str(tmp_path / "kept.png"),
+                         "--max-new-tokens", "1", "-f", "jsonl")  # fmt: skip
+    assert code == 0, err
+    rec = records(out)[0]
+    shot = np.asarray(Image.open(tmp_path / "kept.png").convert("RGB")).astype(int)
+    assert shot.shape == pixels.shape
+    dimmed = (np.abs(shot - (pixels.astype(int) * 0.25).astype(int)) <= 1).all(-1)
+    pruned = 1 - rec["kept_visual_tokens"] / rec["visual_tokens"]
+    assert dimmed.mean() == pytest.approx(pruned, abs=1e-9)
+
+
+def test_overlay_for_a_folder_writes_one_png_per_image(capsys, tiny_qwen25, image_dir, tmp_path):
+    code, out, _ = run(capsys, "--model", str(tiny_qwen25), "--images", str(image_dir), "-q", "what ?",
+                       "--method", "random", "--overlay", str(tmp_path / "shots"), "--max-new-tokens", "1",
+                       "-f", "jsonl")  # fmt: skip
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "shots").iterdir()) == ["img0.png", "img1.png", "img2.png"]

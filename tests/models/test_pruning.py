@@ -8,10 +8,12 @@ from transformers import AutoModelForImageTextToText, DynamicCache
 
 import hawkcli
 from hawkcli.errors import HawkError
+from hawkcli.methods.registry import method_names
 from hawkcli.models.processor import VLProcessor
 from tests.conftest import make_image
 
 QUESTIONS = ["what colour is the circle ?", "which shape is red ?"]
+OPTIONS = {"fastv": {"layer": 1}}  # the tiny models have 2 decoder layers
 
 
 def load(folder, attn="sdpa"):
@@ -33,8 +35,11 @@ def no_hooks(model):
     return all(not m._forward_pre_hooks for m in modules) and "_update_model_kwargs_for_generation" not in vars(model)
 
 
+ALL_METHODS = method_names()
+
+
 @pytest.mark.parametrize("attn", ["sdpa", "eager"])
-@pytest.mark.parametrize("method", ["uniform", "hawk", "random", "none"])
+@pytest.mark.parametrize("method", ALL_METHODS)
 def test_keep_one_is_bit_identical(tiny_model_dir, attn, method):
     model, proc = load(tiny_model_dir, attn)
     inputs = inputs_for(proc, [0])
@@ -42,7 +47,7 @@ def test_keep_one_is_bit_identical(tiny_model_dir, attn, method):
     with torch.no_grad():
         ref_logits = model(**inputs).logits
         ref_tokens = greedy(model, inputs)
-        with hawkcli.prune(model, method=method, keep=1.0, profile=profile) as stats:
+        with hawkcli.prune(model, method=method, keep=1.0, profile=profile, **OPTIONS.get(method, {})) as stats:
             logits = model(**inputs).logits
             tokens = greedy(model, inputs)
     assert torch.equal(logits, ref_logits)
@@ -102,12 +107,12 @@ def test_pruned_run_equals_dropping_tokens_before_the_language_model(tiny_model_
     assert no_hooks(model)
 
 
-@pytest.mark.parametrize("method", ["uniform", "random"])
+@pytest.mark.parametrize("method", [m for m in ALL_METHODS if m not in {"hawk", "none"}])
 def test_left_padded_batch_equals_single_runs(tiny_model_dir, method):
     model, proc = load(tiny_model_dir)
     batch = inputs_for(proc, [0, 1])
     assert batch["attention_mask"][1, 0] == 0, "second row should be left-padded"
-    with torch.no_grad(), hawkcli.prune(model, method=method, keep=0.3) as stats:
+    with torch.no_grad(), hawkcli.prune(model, method=method, keep=0.3, **OPTIONS.get(method, {})) as stats:
         together = greedy(model, batch, n=8)[:, batch["input_ids"].shape[1] :]
         batch_rows = [r.kept_visual_indices for r in stats.rows]
         singles = []
@@ -155,3 +160,56 @@ def test_bad_arguments(tiny_qwen25):
     with pytest.raises(HawkError, match="unknown method"), hawkcli.prune(model, method="magic"):
         pass
     assert no_hooks(model)
+
+
+@pytest.mark.parametrize("method", [m for m in ALL_METHODS if m != "none"])
+def test_every_method_keeps_exactly_k(tiny_qwen25, method):
+    model, proc = load(tiny_qwen25)
+    batch = inputs_for(proc, [0, 1, 2])
+    profile = torch.ones(4) if method == "hawk" else None
+    for keep in (0.1, 0.5):
+        with torch.no_grad(), hawkcli.prune(model, method, keep, profile, **OPTIONS.get(method, {})) as stats:
+            model(**batch)
+        for r in stats.rows:
+            assert (
+                r.kept_visual_tokens
+                == len(r.kept_visual_indices)
+                == max(1, -(-int(r.visual_tokens * keep * 1e6) // 10**6))
+            )
+            assert r.kept_visual_indices == sorted(set(r.kept_visual_indices))
+
+
+def test_fastv_matches_a_hand_built_two_stage_decoder(tiny_qwen25):
+    """Layers < K see every token, layers >= K only the kept ones, at their original positions."""
+    model, proc = load(tiny_qwen25)
+    inputs = inputs_for(proc, [2])
+    K = 1
+    with torch.no_grad():
+        with hawkcli.prune(model, method="fastv", keep=0.25, layer=K) as stats:
+            out = model(**inputs, use_cache=True)
+            tokens = greedy(model, inputs)[0, inputs["input_ids"].shape[1] :]
+        keep = kept_positions(model, inputs["input_ids"], torch.tensor(stats.rows[0].kept_visual_indices))
+        assert [layer.keys.shape[2] for layer in out.past_key_values.layers] == [
+            inputs["input_ids"].shape[1],
+            keep.numel(),
+        ]
+
+        embeds, pos = reference_inputs(model, inputs)
+        lm = model.model.language_model
+        cache = DynamicCache(config=model.config.text_config)
+
+        def run(h, positions, select=None):
+            cos, sin = lm.rotary_emb(h, positions)
+            for i, layer in enumerate(lm.layers):
+                if i == K and select is not None:
+                    h, cos, sin = h[:, select], cos[:, select], sin[:, select]
+                h = layer(h, attention_mask=None, position_embeddings=(cos, sin), past_key_values=cache, use_cache=True)
+            return model.lm_head(lm.norm(h))
+
+        ref_logits = run(embeds, pos, keep)
+        torch.testing.assert_close(out.logits[:, -1], ref_logits[:, -1], rtol=0, atol=1e-5)
+        ref_tokens = [int(ref_logits[0, -1].argmax())]
+        for step in range(len(tokens) - 1):
+            e = lm.get_input_embeddings()(torch.tensor([[ref_tokens[-1]]]))
+            ref_tokens.append(int(run(e, pos[..., -1:] + step + 1)[0, -1].argmax()))
+    assert tokens.tolist() == ref_tokens
