@@ -11,6 +11,7 @@ import sys
 import typer
 
 from hawkcli import __version__
+from hawkcli.cli import compare as compare_cmd
 from hawkcli.cli import data as data_cmd
 from hawkcli.cli import inspect as inspect_cmd
 from hawkcli.cli import methods as methods_cmd
@@ -60,6 +61,7 @@ def _root(
 app.command("run", help=run_cmd.HELP, no_args_is_help=False)(run_cmd.run)
 app.command("profile", help=profile_cmd.HELP)(profile_cmd.profile)
 app.command("inspect", help=inspect_cmd.HELP)(inspect_cmd.inspect)
+app.command("compare", help=compare_cmd.HELP)(compare_cmd.compare)
 app.command("methods", help=methods_cmd.HELP)(methods_cmd.methods)
 app.add_typer(data_cmd.data_app, name="data")
 

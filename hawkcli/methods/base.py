@@ -42,12 +42,8 @@ class SelectionContext:
     def layer0_qk(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Layer-0 queries of the text query tokens and keys of the visual tokens (cached)."""
         if self._qk is None:
-            # RMSNorm and the projections act per token, so projecting only the rows we need is exact
-            # and keeps scoring a small fraction of prefill.
-            rows = torch.cat([self.query_pos, self.visual_pos])
-            q, k = self.adapter.layer0_qk(self.embeds[rows])
-            t = self.query_pos.numel()
-            self._qk = (q[:, :t], k[:, t:])
+            # RMSNorm and the projections act per token, so projecting only the rows needed is exact.
+            self._qk = self.adapter.layer0_qk(self.embeds[self.query_pos], self.embeds[self.visual_pos])
         return self._qk
 
 

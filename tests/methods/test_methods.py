@@ -9,9 +9,8 @@ from hawkcli.methods.registry import create, method_names
 class FakeAdapter:
     """Layer-0 Q/K are the embeddings themselves: enough to test the selection logic in isolation."""
 
-    def layer0_qk(self, embeds):
-        x = embeds[None]
-        return x, x
+    def layer0_qk(self, query_embeds, key_embeds):
+        return query_embeds[None], key_embeds[None]
 
 
 def ctx(n=10, seed=0):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from hawkcli.models.adapters.qwen2_vl import Qwen2VLAdapter
@@ -11,6 +13,23 @@ from hawkcli.models.registry import register
 @register
 class Qwen25VLAdapter(Qwen2VLAdapter):
     model_types = ("qwen2_5_vl",)
+
+    def vision_shape(self) -> Any:
+        from hawkcli.core.flops import VisionShape
+
+        v = self.config.vision_config
+        window = (v.window_size // v.patch_size) ** 2
+        return VisionShape(
+            depth=v.depth,
+            hidden=v.hidden_size,
+            intermediate=v.intermediate_size,
+            patch_dim=v.in_channels * v.temporal_patch_size * v.patch_size**2,
+            merge=v.spatial_merge_size,
+            out_hidden=v.out_hidden_size,
+            gated_mlp=True,
+            window_patches=window,
+            full_blocks=tuple(v.fullatt_block_indexes),
+        )
 
     def _vision_order(self, grid_thw: torch.Tensor) -> torch.Tensor | None:
         # Qwen2.5-VL's vision blocks see merge units grouped by attention window; the merger output is

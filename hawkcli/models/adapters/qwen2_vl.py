@@ -22,6 +22,22 @@ class Qwen2VLAdapter(VLMAdapter):
         eos = self.text_config().eos_token_id
         return eos[0] if isinstance(eos, (list, tuple)) else eos
 
+    def vision_shape(self) -> Any:
+        from hawkcli.core.flops import VisionShape
+
+        v = self.config.vision_config
+        dim = getattr(v, "embed_dim", None) or v.hidden_size
+        return VisionShape(
+            depth=v.depth,
+            hidden=dim,
+            intermediate=int(dim * v.mlp_ratio),
+            patch_dim=v.in_channels * v.temporal_patch_size * v.patch_size**2,
+            merge=v.spatial_merge_size,
+            out_hidden=self.text_config().hidden_size,
+            gated_mlp=False,
+            window_patches=0,
+        )
+
     def token_boxes(self, grid_thw: list[int], image_size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
         # A merged token is a merge×merge block of 14-px patches of the *resized* image, in raster order.
         _, h, w = grid_thw

@@ -1,0 +1,239 @@
+"""`hawk compare`: accuracy / FLOPs / latency / memory of pruning methods on the same samples."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from hawkcli.errors import InputError
+
+HELP = """Compare pruning methods and keep ratios on one model, dataset and machine.
+
+[bold]Examples[/bold]
+
+  hawk compare --data synth:test --samples 100
+
+  hawk compare --model qwen2.5-vl-7b --data chartqa:test --methods none,hawk,uniform,fastv,vispruner,idsel,divprune,random --keep 1.0,0.5,0.2,0.1 --samples 200 -o results.jsonl
+
+  hawk compare --data synth:test --format csv > table.csv
+
+Results are cached per (model, method, keep, sample) in -o FILE: re-running resumes, and adding a
+method computes only that method. Latency: median over samples after a warm-up, pruning overhead
+included (and shown on its own as "select ms").
+"""
+
+DEFAULT_METHODS = "none,hawk,uniform,fastv,vispruner,idsel,divprune,random"
+COLUMNS = [
+    ("method", "method", "{}"),
+    ("keep", "keep", "{:g}"),
+    ("kept_tokens", "kept tok", "{:.1f}"),
+    ("accuracy", "accuracy", "{:.3f}"),
+    ("relative_to_none", "vs none %", "{:.1f}"),
+    ("prefill_tflops", "prefill TFLOPs", "{:.4f}"),
+    ("fastv_tflops", "FastV-eq TFLOPs", "{:.4f}"),
+    ("prefill_ms", "prefill ms", "{:.1f}"),
+    ("total_ms", "e2e ms", "{:.1f}"),
+    ("selection_ms", "select ms", "{:.2f}"),
+    ("kv_cache_mb", "KV MB", "{:.2f}"),
+    ("memory_mb", "mem MB", "{:.1f}"),
+]
+
+
+def _floats(text: str) -> list[float]:
+    try:
+        values = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError as err:
+        raise InputError(f"--keep {text!r}: expected comma-separated numbers") from err
+    for v in values:
+        if not 0 < v <= 1:
+            raise InputError(f"--keep values must be in (0, 1], got {v:g}")
+    return values
+
+
+def _cell(value: Any, fmt: str) -> str:
+    return "-" if value is None else fmt.format(value)
+
+
+def render_table(rows: list[dict], title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for _, label, _ in COLUMNS:
+        table.add_column(label, justify="left" if label == "method" else "right")
+    for r in rows:
+        table.add_row(*(_cell(r[key], fmt) for key, _, fmt in COLUMNS))
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=200)  # piped into a file: do not squeeze the columns to 80
+    console.print(table)
+
+
+def render_csv(rows: list[dict]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else [])
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def warn_if_tuned_on_test(profile: Any, data_name: str, data_split: str, declared: str | None) -> None:
+    """A profile calibrated on the evaluation split measures tuning, not generalisation: say so."""
+    if profile is None:
+        return
+    if declared:
+        name, _, split = declared.partition(":")
+        calib = [(name, split or None)]
+    else:
+        names = profile.metadata.get("hawk.calib.datasets", "").split(",")
+        splits = profile.metadata.get("hawk.calib.splits", "").split(",")
+        calib = [(n.partition(":")[0], s or None) for n, s in zip(names, splits + [""] * len(names), strict=False)]
+    for name, split in calib:
+        if name == data_name and (split is None or split == data_split):
+            sys.stderr.write(
+                f"hawk: warning: profile {profile.name} was calibrated on {name}:{split or '?'}, the evaluation "
+                f"data itself — accuracy is optimistic; profile on another split (e.g. {name}:val)\n"
+            )
+
+
+def _plot(rows: list[dict], out: Path) -> None:
+    from hawkcli.errors import HawkError
+
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as err:
+        raise HawkError("--plot needs matplotlib: pip install 'hawk-vlm[plot]'") from err
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for method in dict.fromkeys(r["method"] for r in rows):
+        pts = sorted((r["keep"], r["accuracy"]) for r in rows if r["method"] == method)
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=method)
+    ax.set_xscale("log")
+    ax.set_xlabel("keep (fraction of visual tokens)")
+    ax.set_ylabel("accuracy")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+
+
+def _overlays(loaded: Any, dataset: Any, records: list[dict], out: Path, count: int = 3) -> None:
+    """For the first samples: one picture per keep < 1, methods side by side."""
+    from PIL import Image, ImageDraw
+
+    from hawkcli.overlay import draw_kept
+
+    out.mkdir(parents=True, exist_ok=True)
+    by_key = {(r["sample_id"], r["method"], r["keep"]): r for r in records}
+    keeps = sorted({r["keep"] for r in records if r["keep"] < 1})
+    methods = list(dict.fromkeys(r["method"] for r in records if r["method"] != "none"))
+    for example in dataset.examples[:count]:
+        for keep in keeps:
+            panels = []
+            for method in methods:
+                r = by_key.get((example.id, method, keep))
+                if r is None:
+                    continue
+                boxes = loaded.adapter.token_boxes(r["visual_grid"], example.image.size)
+                panel = draw_kept(example.image, boxes, r["kept_visual_indices"])
+                ImageDraw.Draw(panel).text((4, 4), method, fill=(255, 255, 255))
+                panels.append(panel)
+            if not panels:
+                continue
+            w, h = panels[0].size
+            sheet = Image.new("RGB", (w * len(panels), h))
+            for i, panel in enumerate(panels):
+                sheet.paste(panel, (i * w, 0))
+            safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in example.id)
+            sheet.save(out / f"{safe}-keep{keep:g}.png")
+
+
+def compare(
+    model: str = typer.Option(None, "--model", "-m", help="Model alias, folder or hub id [default: hawk-demo]."),
+    data: str = typer.Option("synth:test", "--data", "-d", help="Evaluation dataset (name[:split] or path)."),
+    methods: str = typer.Option(DEFAULT_METHODS, "--methods", help="Comma-separated methods (see `hawk methods`)."),
+    keep: str = typer.Option("1.0,0.5,0.2,0.1", "--keep", help="Comma-separated keep ratios."),
+    samples: int = typer.Option(100, "--samples", "-n", min=1),
+    seed: int = typer.Option(0, "--seed"),
+    profile: str = typer.Option(None, "--profile", help="Head-importance profile for hawk (default: shipped match)."),
+    profile_calib: str = typer.Option(
+        None, "--profile-calib", help="Declare the profile's calibration set (name[:split]) for the test-set guard."
+    ),
+    force: bool = typer.Option(False, "--force", help="Use a profile made for another model id."),
+    fastv_layer: int = typer.Option(2, "--fastv-layer", help="FastV's pruning layer K."),
+    vispruner_r: float = typer.Option(0.5, "--vispruner-r", help="VisPruner's important share of the budget."),
+    idsel_gamma: float = typer.Option(20.0, "--idsel-gamma", help="ID-Selection's suppression strength."),
+    max_new_tokens: int = typer.Option(16, "--max-new-tokens", min=1),
+    output: Path = typer.Option(None, "--output", "-o", help="JSONL cache of per-sample results (resumable)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table|json|csv"),
+    plot: Path = typer.Option(None, "--plot", help="Accuracy vs keep PNG (needs matplotlib)."),
+    overlays: Path = typer.Option(None, "--overlays", help="Folder for side-by-side kept-token pictures."),
+    offline: bool = typer.Option(False, "--offline"),
+    revision: str = typer.Option(None, "--revision"),
+    device: str = typer.Option("auto", "--device"),
+    dtype: str = typer.Option("auto", "--dtype"),
+    attn: str = typer.Option("auto", "--attn"),
+) -> int:
+    if fmt not in {"table", "json", "csv"}:
+        raise InputError(f"unknown format {fmt!r} (use table|json|csv)")
+    keeps = _floats(keep)
+    names = [m.strip() for m in methods.split(",") if m.strip()]
+    from hawkcli.methods.registry import method_class
+
+    option_values = {"fastv": {"layer": fastv_layer}, "vispruner": {"important_ratio": vispruner_r}}
+    option_values["idsel"] = {"gamma": idsel_gamma}
+    for name in names:
+        method_class(name).make_options(option_values.get(name, {}))
+
+    from tqdm import tqdm
+
+    from hawkcli import profiles
+    from hawkcli.cli.common import resolve_profile
+    from hawkcli.data.loaders import load as load_dataset
+    from hawkcli.data.loaders import parse_source
+    from hawkcli.evaluate import Arm, Evaluator, ResultCache, summarize
+    from hawkcli.models.loading import LoadOptions, default_model, load, load_config
+
+    options = LoadOptions(model or default_model(), revision, offline, device, dtype, attn)
+    load_config(options)
+    prof = resolve_profile("hawk", profile, options.model) if "hawk" in names else None
+    dataset = load_dataset(data, samples, seed)
+    loaded = load(options)
+    if prof is not None:
+        profiles.check_compatible(prof, loaded.model_id, loaded.adapter.num_heads, force)
+        data_name, _ = parse_source(data)
+        warn_if_tuned_on_test(prof, data_name, dataset.split, profile_calib)
+    arms = []
+    for name in names:
+        for k in [1.0] if name == "none" else keeps:
+            arms.append(Arm(name, k, option_values.get(name, {}), prof if name == "hawk" else None))
+    cache = ResultCache(output)
+    evaluator = Evaluator(loaded, dataset, max_new_tokens, cache)
+    total = len(arms) * len(dataset.examples)
+    with tqdm(total=total, desc="comparing (method × keep × sample)", unit="sample") as bar:
+        records = list(evaluator.run(arms, bar.update))
+    rows = summarize(records)
+    if plot is not None:
+        _plot(rows, plot)
+    if overlays is not None:
+        _overlays(loaded, dataset, records, overlays)
+    title = f"{loaded.name} on {dataset.name} ({len(dataset.examples)} samples, {loaded.device})"
+    if fmt == "json":
+        typer.echo(
+            json.dumps(
+                {"model": loaded.name, "data": dataset.name, "device": str(loaded.device), "rows": rows}, indent=2
+            )
+        )
+    elif fmt == "csv":
+        sys.stdout.write(render_csv(rows))
+    else:
+        render_table(rows, title)
+    return 0

@@ -1,0 +1,240 @@
+"""`hawk compare` engine: every (method, keep) on the same samples, one sample at a time, measured.
+
+Per sample it records the answer and its dataset metric, kept tokens, exact and FastV-formula prefill
+FLOPs, prefill / end-to-end / selection latency, KV-cache bytes and memory. Records are keyed by
+(model, method, keep, sample id) and appended to a JSONL cache as they finish, so an interrupted
+comparison resumes and adding a method computes only that method.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from hawkcli.core.flops import decode_flops, fastv_formula, prefill_flops, vision_flops
+from hawkcli.data.loaders import Example, LoadedDataset
+from hawkcli.data.metrics import METRICS
+from hawkcli.infer import RunConfig, generation_kwargs
+from hawkcli.methods.registry import create
+from hawkcli.pruning import prune
+
+
+@dataclass
+class Arm:
+    """One column of the comparison: a method, its options and a keep ratio."""
+
+    method: str
+    keep: float
+    options: dict[str, Any] = field(default_factory=dict)
+    profile: Any = None
+
+    @property
+    def effective_keep(self) -> float:
+        return 1.0 if self.method == "none" else self.keep
+
+    def key(self, model: str, sample_id: str) -> str:
+        return json.dumps([model, self.method, self.effective_keep, self.options, sample_id])
+
+
+class ResultCache:
+    """Append-only JSONL of finished sample records, keyed by (model, method, keep, options, sample)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.records: dict[str, dict] = {}
+        if path is not None and path.exists():
+            for line in path.read_text().splitlines():
+                if line.strip():
+                    try:
+                        rec = json.loads(line)
+                    except ValueError:
+                        continue  # a line cut by an interruption: recomputed
+                    self.records[rec["key"]] = rec
+
+    def get(self, key: str) -> dict | None:
+        return self.records.get(key)
+
+    def add(self, record: dict) -> None:
+        self.records[record["key"]] = record
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a") as f:
+                f.write(json.dumps(record) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+
+
+def _rss_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return 0
+
+
+def _prefill_layers(loaded: Any, arm: Arm, row: Any) -> list[int]:
+    """Tokens each decoder layer processes at prefill for this sample."""
+    layers = loaded.adapter.num_layers
+    full, kept = row.prompt_tokens, row.kept_prompt_tokens
+    k_layer = create(arm.method, **arm.options).prune_layer() if arm.method != "none" else 0
+    return [full if i < k_layer else kept for i in range(layers)]
+
+
+class Evaluator:
+    def __init__(self, loaded: Any, dataset: LoadedDataset, max_new_tokens: int, cache: ResultCache) -> None:
+        self.loaded = loaded
+        self.dataset = dataset
+        self.metric = METRICS[dataset.spec.metric]
+        self.max_new_tokens = max_new_tokens
+        self.cache = cache
+        self.shape = loaded.adapter.lm_shape()
+        self.vision = loaded.adapter.vision_shape()
+        self.cuda = loaded.device.type == "cuda"
+
+    def _sync(self) -> None:
+        if self.cuda:
+            torch.cuda.synchronize(self.loaded.device)
+
+    def _generate(self, arm: Arm, example: Example) -> tuple[Any, Any, float, float, int]:
+        loaded = self.loaded
+        inputs = loaded.processor([example.image], [example.question]).to(loaded.device)
+        cfg = RunConfig(max_new_tokens=self.max_new_tokens)
+        prefill: dict[str, float] = {}
+
+        def pre(*_: Any) -> None:
+            if "end" not in prefill:
+                self._sync()
+                prefill["start"] = time.perf_counter()
+
+        def post(*_: Any) -> None:
+            if "end" not in prefill:
+                self._sync()
+                prefill["end"] = time.perf_counter()
+
+        handles = [loaded.model.register_forward_pre_hook(pre), loaded.model.register_forward_hook(post)]
+        if self.cuda:
+            torch.cuda.reset_peak_memory_stats(loaded.device)
+            base_mem = torch.cuda.memory_allocated(loaded.device)
+        else:
+            base_mem = _rss_bytes()
+        try:
+            self._sync()
+            start = time.perf_counter()
+            with (
+                torch.inference_mode(),
+                prune(loaded.model, arm.method, arm.keep, arm.profile, 0, **arm.options) as stats,
+            ):
+                out = loaded.model.generate(**inputs, **generation_kwargs(cfg, loaded))
+            self._sync()
+            total = (time.perf_counter() - start) * 1000
+        finally:
+            for h in handles:
+                h.remove()
+        mem = (torch.cuda.max_memory_allocated(loaded.device) if self.cuda else _rss_bytes()) - base_mem
+        return inputs, (out, stats), (prefill["end"] - prefill["start"]) * 1000, total, mem
+
+    def run_one(self, arm: Arm, example: Example) -> dict:
+        inputs, (out, stats), prefill_ms, total_ms, mem = self._generate(arm, example)
+        row = stats.rows[0]
+        seq = out[0, inputs["input_ids"].shape[1] :]
+        answer = self.loaded.processor.decode(seq)
+        per_layer = _prefill_layers(self.loaded, arm, row)
+        generated = int((seq != self.loaded.processor.tokenizer.pad_token_id).sum())
+        kv_bytes = 2 * sum(per_layer) * self.shape.kv_heads * self.shape.head_dim * self.loaded.model.dtype.itemsize
+        grid = inputs["image_grid_thw"][0]
+        return {
+            "key": arm.key(self.loaded.name, example.id),
+            "model": self.loaded.name,
+            "method": arm.method,
+            "keep": arm.effective_keep,
+            "options": arm.options,
+            "sample_id": example.id,
+            "task": example.task,
+            "question": example.question,
+            "answer": answer,
+            "references": example.answers,
+            "score": self.metric(answer, example.answers),
+            "visual_tokens": row.visual_tokens,
+            "kept_visual_tokens": row.kept_visual_tokens,
+            "kept_visual_indices": row.kept_visual_indices,
+            "visual_grid": grid.tolist(),
+            "prompt_tokens": row.prompt_tokens,
+            "prefill_flops": prefill_flops(self.shape, per_layer),
+            "fastv_flops": fastv_formula(self.shape, per_layer),
+            "decode_flops_first": decode_flops(self.shape, per_layer),
+            "vision_flops": vision_flops(self.vision, int(grid.prod())) if self.vision else None,
+            "prefill_ms": prefill_ms,
+            "total_ms": total_ms,
+            "selection_ms": stats.scoring_ms,
+            "generated_tokens": generated,
+            "kv_cache_bytes": kv_bytes,
+            "memory_bytes": mem,
+            "memory_kind": "cuda_peak" if self.cuda else "rss_delta",
+            "device": str(self.loaded.device),
+        }
+
+    def warm_up(self, arm: Arm) -> None:
+        self._generate(arm, self.dataset.examples[0])
+
+    def run(self, arms: list[Arm], progress: Callable[[int], None] | None = None) -> Iterator[dict]:
+        for arm in arms:
+            todo = [e for e in self.dataset.examples if self.cache.get(arm.key(self.loaded.name, e.id)) is None]
+            if todo:
+                self.warm_up(arm)  # first-call allocations and kernel selection stay out of the timings
+            for example in self.dataset.examples:
+                record = self.cache.get(arm.key(self.loaded.name, example.id))
+                if record is None:
+                    record = self.run_one(arm, example)
+                    self.cache.add(record)
+                if progress:
+                    progress(1)
+                yield record
+
+
+def summarize(records: list[dict]) -> list[dict]:
+    """One row per (method, keep): means of counts/FLOPs/score, medians of latencies."""
+    groups: dict[tuple[str, float], list[dict]] = {}
+    for r in records:
+        groups.setdefault((r["method"], r["keep"]), []).append(r)
+    baseline = groups.get(("none", 1.0))
+    base_acc = statistics.fmean(r["score"] for r in baseline) if baseline else None
+    rows = []
+    for (method, keep), rs in groups.items():
+        acc = statistics.fmean(r["score"] for r in rs)
+        rows.append(
+            {
+                "method": method,
+                "keep": keep,
+                "samples": len(rs),
+                "kept_tokens": statistics.fmean(r["kept_visual_tokens"] for r in rs),
+                "visual_tokens": statistics.fmean(r["visual_tokens"] for r in rs),
+                "accuracy": acc,
+                "relative_to_none": (100 * acc / base_acc) if base_acc else None,
+                "prefill_tflops": statistics.fmean(r["prefill_flops"] for r in rs) / 1e12,
+                "fastv_tflops": statistics.fmean(r["fastv_flops"] for r in rs) / 1e12,
+                "prefill_ms": statistics.median(r["prefill_ms"] for r in rs),
+                "total_ms": statistics.median(r["total_ms"] for r in rs),
+                "selection_ms": statistics.median(r["selection_ms"] for r in rs),
+                "kv_cache_mb": statistics.fmean(r["kv_cache_bytes"] for r in rs) / 2**20,
+                "memory_mb": statistics.median(r["memory_bytes"] for r in rs) / 2**20,
+                "memory_kind": rs[0]["memory_kind"],
+            }
+        )
+    rows.sort(key=lambda r: (r["method"] != "none", r["method"], -r["keep"]))
+    return rows
+
+
+def per_task(records: list[dict]) -> dict[tuple[str, float], dict[str, float]]:
+    """Accuracy per task for every (method, keep) — used for the demo's README table."""
+    out: dict[tuple[str, float], dict[str, list[float]]] = {}
+    for r in records:
+        out.setdefault((r["method"], r["keep"]), {}).setdefault(r["task"] or "all", []).append(r["score"])
+    return {k: {t: statistics.fmean(v) for t, v in sorted(d.items())} for k, d in out.items()}
