@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from typing import Any
 
 from hawkcli.errors import HawkError
+from hawkcli.plugins import import_all
 
 _METHODS: dict[str, type] = {}
-_loaded = False
-_INFRASTRUCTURE = {"base", "registry"}
 
 
 def register(cls: type) -> type:
@@ -19,15 +16,7 @@ def register(cls: type) -> type:
 
 
 def _load_builtin() -> None:
-    global _loaded
-    if _loaded:
-        return
-    import hawkcli.methods as pkg
-
-    for info in pkgutil.iter_modules(pkg.__path__):
-        if info.name not in _INFRASTRUCTURE:
-            importlib.import_module(f"{pkg.__name__}.{info.name}")
-    _loaded = True
+    import_all("hawkcli.methods", frozenset({"base", "registry"}))
 
 
 def method_names() -> list[str]:

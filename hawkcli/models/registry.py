@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from typing import Any
 
 from hawkcli.errors import UnsupportedModelError
+from hawkcli.plugins import import_all
 
 _ADAPTERS: dict[str, type] = {}
-_loaded = False
 
 
 def register(cls: type) -> type:
@@ -19,14 +17,7 @@ def register(cls: type) -> type:
 
 
 def _load_builtin() -> None:
-    global _loaded
-    if _loaded:
-        return
-    from hawkcli.models import adapters
-
-    for info in pkgutil.iter_modules(adapters.__path__):
-        importlib.import_module(f"{adapters.__name__}.{info.name}")
-    _loaded = True
+    import_all("hawkcli.models.adapters")
 
 
 def supported_model_types() -> list[str]:
