@@ -226,15 +226,17 @@ def summarize(records: list[dict]) -> list[dict]:
                 "kv_cache_mb": statistics.fmean(r["kv_cache_bytes"] for r in rs) / 2**20,
                 "memory_mb": statistics.median(r["memory_bytes"] for r in rs) / 2**20,
                 "memory_kind": rs[0]["memory_kind"],
+                "accuracy_by_task": _by_task(rs),
             }
         )
     rows.sort(key=lambda r: (r["method"] != "none", r["method"], -r["keep"]))
     return rows
 
 
-def per_task(records: list[dict]) -> dict[tuple[str, float], dict[str, float]]:
-    """Accuracy per task for every (method, keep) — used for the demo's README table."""
-    out: dict[tuple[str, float], dict[str, list[float]]] = {}
+def _by_task(records: list[dict]) -> dict[str, float]:
+    """Mean score per task label (synth and other task-tagged data); empty when untagged."""
+    tasks: dict[str, list[float]] = {}
     for r in records:
-        out.setdefault((r["method"], r["keep"]), {}).setdefault(r["task"] or "all", []).append(r["score"])
-    return {k: {t: statistics.fmean(v) for t, v in sorted(d.items())} for k, d in out.items()}
+        if r.get("task"):
+            tasks.setdefault(r["task"], []).append(r["score"])
+    return {t: statistics.fmean(v) for t, v in sorted(tasks.items())}

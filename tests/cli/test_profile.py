@@ -187,3 +187,26 @@ def test_torchrun_two_processes_equal_one(tiny_qwen25, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert torch.equal(tensors(single)["importance"], tensors(multi)["importance"])
     assert profiles.load(str(multi)).metadata["hawk.world_size"] == "2"
+
+
+def test_plot_without_matplotlib_is_a_clean_error(capsys, monkeypatch, tmp_path):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            raise ImportError("No module named 'matplotlib'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    code = main(["inspect", "qwen2.5-vl-7b", "--plot", str(tmp_path / "x.png")])
+    err = capsys.readouterr().err
+    assert code == 2 and "hawk-vlm[plot]" in err
+
+
+def test_methods_lists_every_method_with_options(capsys):
+    assert main(["methods", "--format", "json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["fastv"]["options"] == {"layer": 2} and rows["hawk"]["needs_profile"]
+    assert rows["vispruner"]["options"]["important_ratio"] == 0.5 and rows["idsel"]["options"]["gamma"] == 20.0

@@ -1,0 +1,89 @@
+"""Copy a trained hawk-demo run into the package and write its model card with measured accuracy.
+
+python -m hawkcli.demo.ship --run runs/hawk-demo [--eval-samples 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+from pathlib import Path
+
+import torch
+
+from hawkcli.demo.train import evaluate
+from hawkcli.models.loading import demo_path
+from hawkcli.models.processor import VLProcessor
+
+FILES = (
+    "config.json",
+    "generation_config.json",
+    "model.safetensors",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "chat_template.jinja",
+    "preprocessor_config.json",
+    "training.json",
+)
+
+
+def model_card(meta: dict, accuracy: dict[str, float], n: int, hours: float) -> str:
+    args = meta["args"]
+    rows = "\n".join(f"| {task} | {acc:.3f} |" for task, acc in accuracy.items())
+    return f"""# hawk-demo
+
+A small Qwen2.5-VL-architecture model (`Qwen2_5_VLForConditionalGeneration`, text hidden 256, 4
+layers, 8 heads / 4 KV heads; vision tower depth 4, hidden 128, window attention with full-attention
+blocks 1 and 3) trained from scratch by `python -m hawkcli.demo.train` on hawk's synthetic visual QA
+(`synth`, 336 × 336 images → 144 visual tokens). It exists so that every hawk command runs offline
+with real accuracy numbers; it knows nothing but `synth`.
+
+## Training recipe
+
+- steps {meta["step"]}, batch {args["batch_size"]}, AdamW (β 0.9/0.98, wd 0.01), lr {args["lr"]} with
+  {args["warmup"]} warm-up steps and a {args["schedule"]} schedule, gradient clip 1.0, seed {args["seed"]}
+- curriculum: images hold 1 … min({args["max_objects"]}, 2 + step // {args["curriculum_every"]}) objects
+- loss: answer tokens + end-of-turn, plus a training-only per-visual-token probe (shape and colour in
+  the token's cell, weight {args["aux_weight"]}) that is not part of the shipped model
+- {hours:.1f} h on {platform.machine()} CPU ({torch.get_num_threads()} threads)
+
+## Held-out accuracy (greedy, first {n} `synth:test` samples)
+
+| task | accuracy |
+|---|---|
+{rows}
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--run", type=Path, default=Path("runs/hawk-demo"))
+    ap.add_argument("--eval-samples", type=int, default=500)
+    args = ap.parse_args(argv)
+    from transformers import AutoModelForImageTextToText
+
+    source = args.run / "model"
+    meta = json.loads((source / "training.json").read_text())
+    model = AutoModelForImageTextToText.from_pretrained(source).eval()
+    accuracy = evaluate(model, VLProcessor.from_pretrained(str(source)), args.eval_samples)
+    log = [json.loads(line) for line in (args.run / "train.log").read_text().splitlines()]
+    hours = sum(
+        r2["elapsed_s"] - r1["elapsed_s"]
+        for r1, r2 in zip(log, log[1:], strict=False)
+        if r2["elapsed_s"] > r1["elapsed_s"]
+    )
+    target = demo_path()
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for name in FILES:
+        shutil.copyfile(source / name, target / name)
+        (target / name).chmod(0o644)
+    (target / "README.md").write_text(model_card(meta, accuracy, args.eval_samples, hours / 3600))
+    print(json.dumps(accuracy, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
