@@ -10,6 +10,9 @@ Three removable hooks, no patched source (DESIGN §3):
    positions of `inputs_embeds` / `position_ids` and passes the matching shorter 2-D mask;
 3. an instance override of `_update_model_kwargs_for_generation` so decode steps extend the pruned
    mask instead of the original one (needed for left-padded batches).
+Methods that prune inside the decoder (fastv) instead hook layer K-1 (to score from its attention)
+and every layer >= K (to gather at prefill and to mask against their shorter cache at decode);
+methods that need vision-encoder attention (vispruner, idsel) add the adapter's vision hooks.
 Kept tokens keep their original position ids, so decoding continues at the original positions and
 the KV cache only ever holds kept tokens.
 """
