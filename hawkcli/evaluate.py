@@ -22,7 +22,7 @@ import torch
 from hawkcli.core.flops import decode_flops, fastv_formula, prefill_flops, vision_flops
 from hawkcli.data.loaders import Example, LoadedDataset
 from hawkcli.data.metrics import METRICS
-from hawkcli.infer import RunConfig, generation_kwargs
+from hawkcli.infer import PrefillTimer, RunConfig, generation_kwargs
 from hawkcli.methods.registry import create
 from hawkcli.pruning import prune
 
@@ -88,6 +88,16 @@ def _prefill_layers(loaded: Any, arm: Arm, row: Any) -> list[int]:
     return [full if i < k_layer else kept for i in range(layers)]
 
 
+@dataclass
+class Measured:
+    inputs: Any
+    out: torch.Tensor
+    stats: Any
+    prefill_ms: float
+    total_ms: float
+    memory: int
+
+
 class Evaluator:
     def __init__(self, loaded: Any, dataset: LoadedDataset, max_new_tokens: int, cache: ResultCache) -> None:
         self.loaded = loaded
@@ -103,46 +113,31 @@ class Evaluator:
         if self.cuda:
             torch.cuda.synchronize(self.loaded.device)
 
-    def _generate(self, arm: Arm, example: Example) -> tuple[Any, Any, float, float, int]:
+    def _generate(self, arm: Arm, example: Example) -> Measured:
         loaded = self.loaded
         inputs = loaded.processor([example.image], [example.question]).to(loaded.device)
         cfg = RunConfig(max_new_tokens=self.max_new_tokens)
-        prefill: dict[str, float] = {}
-
-        def pre(*_: Any) -> None:
-            if "end" not in prefill:
-                self._sync()
-                prefill["start"] = time.perf_counter()
-
-        def post(*_: Any) -> None:
-            if "end" not in prefill:
-                self._sync()
-                prefill["end"] = time.perf_counter()
-
-        handles = [loaded.model.register_forward_pre_hook(pre), loaded.model.register_forward_hook(post)]
         if self.cuda:
             torch.cuda.reset_peak_memory_stats(loaded.device)
             base_mem = torch.cuda.memory_allocated(loaded.device)
         else:
             base_mem = _rss_bytes()
-        try:
-            self._sync()
-            start = time.perf_counter()
-            with (
-                torch.inference_mode(),
-                prune(loaded.model, arm.method, arm.keep, arm.profile, 0, **arm.options) as stats,
-            ):
-                out = loaded.model.generate(**inputs, **generation_kwargs(cfg, loaded))
-            self._sync()
-            total = (time.perf_counter() - start) * 1000
-        finally:
-            for h in handles:
-                h.remove()
+        self._sync()
+        start = time.perf_counter()
+        with (
+            torch.inference_mode(),
+            prune(loaded.model, arm.method, arm.keep, arm.profile, 0, **arm.options) as stats,
+            PrefillTimer(loaded.model, loaded.device) as timer,
+        ):
+            out = loaded.model.generate(**inputs, **generation_kwargs(cfg, loaded))
+        self._sync()
+        total = (time.perf_counter() - start) * 1000
         mem = (torch.cuda.max_memory_allocated(loaded.device) if self.cuda else _rss_bytes()) - base_mem
-        return inputs, (out, stats), (prefill["end"] - prefill["start"]) * 1000, total, mem
+        return Measured(inputs, out, stats, timer.ms or 0.0, total, mem)
 
     def run_one(self, arm: Arm, example: Example) -> dict:
-        inputs, (out, stats), prefill_ms, total_ms, mem = self._generate(arm, example)
+        m = self._generate(arm, example)
+        inputs, out, stats, prefill_ms, total_ms, mem = m.inputs, m.out, m.stats, m.prefill_ms, m.total_ms, m.memory
         row = stats.rows[0]
         seq = out[0, inputs["input_ids"].shape[1] :]
         answer = self.loaded.processor.decode(seq)

@@ -26,7 +26,7 @@ class RunConfig:
     overlay_is_dir: bool = False
 
 
-class _PrefillTimer:
+class PrefillTimer:
     """Times the first forward of a generate call (the prefill) with a pre/post hook pair."""
 
     def __init__(self, model: Any, device: Any) -> None:
@@ -34,7 +34,7 @@ class _PrefillTimer:
         self.start = 0.0
         self.ms: float | None = None
 
-    def __enter__(self) -> _PrefillTimer:
+    def __enter__(self) -> PrefillTimer:
         self.handles = [
             self.model.register_forward_pre_hook(self._pre),
             self.model.register_forward_hook(self._post),
@@ -78,7 +78,7 @@ def _answer_images(loaded: LoadedModel, items: list[Item], images: list[Any], cf
     with (
         torch.inference_mode(),
         prune(loaded.model, cfg.method, cfg.keep, cfg.profile, cfg.seed, **cfg.options) as stats,
-        _PrefillTimer(loaded.model, loaded.device) as timer,
+        PrefillTimer(loaded.model, loaded.device) as timer,
     ):
         out = loaded.model.generate(**inputs, **generation_kwargs(cfg, loaded))
     if loaded.device.type == "cuda":
