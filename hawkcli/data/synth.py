@@ -189,6 +189,18 @@ def _question(rng: np.random.Generator, task: str, objs: list[SynthObject]) -> t
     raise ValueError(f"unknown synth task {task!r}; tasks: {', '.join(TASKS)}")
 
 
+def targets(s: SynthSample) -> list[SynthObject]:
+    """The objects a question is about (what a grounded answer must look at); empty when none is."""
+    words = set(s.question.split())
+    colours = words & set(COLOURS)
+    shapes = words & set(SHAPES)
+    return [
+        o
+        for o in s.objects
+        if (not colours or o.colour in colours) and (not shapes or o.shape in shapes) and (colours or shapes)
+    ]
+
+
 def sample(
     split: str,
     index: int,

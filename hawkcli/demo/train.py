@@ -71,6 +71,53 @@ class TokenProbe(torch.nn.Module):
         return ce(self.shape(features), shapes) + ce(self.colour(features), colours)
 
 
+class AttentionSupervision:
+    """Training-only: one head of one decoder layer learns to look, from the last prompt token, at the
+    object(s) the question is about (cross-entropy on its attention mass over the target tokens).
+
+    Answer-only loss leaves a from-scratch model stuck at the answer prior for thousands of steps
+    (DESIGN §7 and our first run); pointing one late head at the referent teaches grounding directly.
+    The supervised layer is the last one, away from the layers the pruning methods score at (hawk 0,
+    fastv K-1 = 1), so no method is handed its own signal.
+    """
+
+    def __init__(self, model, layer: int, head: int = 0) -> None:
+        self.model, self.layer, self.head = model, layer, head
+        self.inputs: dict = {}
+        decoder = model.model.language_model.layers[layer]
+        decoder.register_forward_pre_hook(self._capture, with_kwargs=True)
+
+    def _capture(self, module, args, kwargs) -> None:
+        self.inputs = {"hidden": kwargs.get("hidden_states", args[0] if args else None), **kwargs}
+
+    def loss(self, inputs: dict, target_mask: torch.Tensor, samples: list[synth.SynthSample]) -> torch.Tensor:
+        decoder = self.model.model.language_model.layers[self.layer]
+        attn = decoder.self_attn
+        hidden = self.inputs["hidden"]
+        cos, sin = self.inputs["position_embeddings"]
+        x = decoder.input_layernorm(hidden)
+        b, length, _ = x.shape
+        ids = inputs["input_ids"]
+        image_token = self.model.config.image_token_id
+        rope = sys.modules[type(attn).__module__].apply_rotary_pos_emb
+        q = attn.q_proj(x).view(b, length, -1, attn.head_dim).transpose(1, 2)
+        k = attn.k_proj(x).view(b, length, -1, attn.head_dim).transpose(1, 2)
+        q, k = rope(q, k, cos, sin)
+        kv_head = self.head // (q.shape[1] // k.shape[1])
+        losses = []
+        for row, s in enumerate(samples):
+            cells = [o.cell[0] * synth.GRID + o.cell[1] for o in synth.targets(s)]
+            if not cells:
+                continue
+            last_prompt = int(target_mask[row].nonzero()[0]) - 1  # predicts the first answer token
+            logits = (k[row, kv_head, : last_prompt + 1] @ q[row, self.head, last_prompt]) * attn.scaling
+            valid = inputs["attention_mask"][row, : last_prompt + 1].bool()
+            logp = logits.masked_fill(~valid, float("-inf")).log_softmax(-1)
+            visual = (ids[row, : last_prompt + 1] == image_token).nonzero().flatten()
+            losses.append(-torch.logsumexp(logp[visual[cells]], dim=0))
+        return torch.stack(losses).mean() if losses else hidden.sum() * 0
+
+
 class _VisionCapture:
     def __init__(self) -> None:
         self.features: torch.Tensor | None = None
@@ -79,13 +126,13 @@ class _VisionCapture:
         self.features = output.pooler_output
 
 
-def training_inputs(processor: VLProcessor, samples: list[synth.SynthSample]) -> dict:
+def training_inputs(processor: VLProcessor, samples: list[synth.SynthSample]) -> tuple[dict, torch.Tensor]:
     """Teacher-forced batch; loss on the answer tokens and the end-of-turn token only."""
     inputs, target = processor.with_answers(
         [s.image for s in samples], [s.question for s in samples], [s.answer for s in samples]
     )
     inputs["labels"] = inputs["input_ids"].masked_fill(~target, -100)
-    return dict(inputs)
+    return dict(inputs), target
 
 
 @torch.no_grad()
@@ -150,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--eval-samples", type=int, default=200)
     ap.add_argument("--aux-weight", type=float, default=1.0, help="weight of the per-token probe loss (0: off)")
+    ap.add_argument("--attn-weight", type=float, default=1.0, help="weight of the attention supervision (0: off)")
     ap.add_argument("--size", choices=["demo", "tiny"], default="demo", help="tiny: a test-sized model")
     ap.add_argument("--train-pool", type=int, default=0, help="cycle over this many train samples (0: endless)")
     ap.add_argument("--resume", action="store_true")
@@ -173,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     probe = TokenProbe(model.config.text_config.hidden_size)
     capture = _VisionCapture()
     model.model.visual.register_forward_hook(capture)
+    pointer = AttentionSupervision(model, layer=model.config.text_config.num_hidden_layers - 1)
     params = list(model.parameters()) + list(probe.parameters())
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01, betas=(0.9, 0.98))
     step = 0
@@ -194,10 +243,11 @@ def main(argv: list[str] | None = None) -> int:
         for group in opt.param_groups:
             group["lr"] = lr_at(step, args)
         samples = batch_samples(step, args)
-        inputs = training_inputs(processor, samples)
+        inputs, target = training_inputs(processor, samples)
         qa_loss = model(**inputs).loss
         aux = probe.loss(capture.features, samples) if args.aux_weight else torch.zeros(())
-        loss = qa_loss + args.aux_weight * aux
+        att = pointer.loss(inputs, target, samples) if args.attn_weight else torch.zeros(())
+        loss = qa_loss + args.aux_weight * aux + args.attn_weight * att
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -209,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
             "loss": round(qa_loss.item(), 4),
             "avg": round(running, 4),
             "aux": round(aux.item(), 4),
+            "att": round(att.item(), 4),
         }
         if step % args.eval_every == 0 or step == args.steps:
             record["eval"] = evaluate(model, processor, args.eval_samples)

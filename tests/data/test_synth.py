@@ -86,3 +86,15 @@ def test_export_loads_back_identically(tmp_path):
     assert [e.task for e in back.examples] == [e.task for e in data.examples]
     for a, b in zip(back.examples, data.examples, strict=True):
         assert np.array_equal(np.asarray(a.image), np.asarray(b.image))
+
+
+@pytest.mark.parametrize("index", range(40))
+def test_targets_are_the_objects_the_question_is_about(index):
+    s = synth.sample("train", index)
+    found = synth.targets(s)
+    if s.task in {"colour", "shape", "side"}:
+        assert len(found) == 1
+    elif s.task == "count":
+        assert str(len(found)) == s.answer
+    else:
+        assert (len(found) > 0) == (s.answer == "yes")
