@@ -118,6 +118,21 @@ class AttentionSupervision:
         return torch.stack(losses).mean() if losses else hidden.sum() * 0
 
 
+def dense_word_loss(logits: torch.Tensor, inputs: dict, samples: list[synth.SynthSample], tokenizer, image_token: int):
+    """Training-only: at each object's visual token the model's own output head names the object
+    (shape word and colour word, each with half the mass). Grounds the vocabulary in the visual tokens
+    through the language model itself, which the answer readout then reuses."""
+    word_id = {w: tokenizer.convert_tokens_to_ids(w) for w in (*synth.SHAPES, *synth.COLOURS)}
+    logp = logits.float().log_softmax(-1)
+    terms = []
+    for row, s in enumerate(samples):
+        visual = (inputs["input_ids"][row] == image_token).nonzero().flatten()
+        for o in s.objects:
+            pos = visual[o.cell[0] * synth.GRID + o.cell[1]]
+            terms.append(-(logp[row, pos, word_id[o.shape]] + logp[row, pos, word_id[o.colour]]) / 2)
+    return torch.stack(terms).mean()
+
+
 class _VisionCapture:
     def __init__(self) -> None:
         self.features: torch.Tensor | None = None
@@ -197,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--eval-samples", type=int, default=200)
     ap.add_argument("--aux-weight", type=float, default=1.0, help="weight of the per-token probe loss (0: off)")
+    ap.add_argument("--dense-weight", type=float, default=1.0, help="weight of the per-object word loss (0: off)")
     ap.add_argument("--attn-weight", type=float, default=1.0, help="weight of the attention supervision (0: off)")
     ap.add_argument("--size", choices=["demo", "tiny"], default="demo", help="tiny: a test-sized model")
     ap.add_argument("--train-pool", type=int, default=0, help="cycle over this many train samples (0: endless)")
@@ -244,10 +260,16 @@ def main(argv: list[str] | None = None) -> int:
             group["lr"] = lr_at(step, args)
         samples = batch_samples(step, args)
         inputs, target = training_inputs(processor, samples)
-        qa_loss = model(**inputs).loss
+        outputs = model(**inputs)
+        qa_loss = outputs.loss
+        dense = (
+            dense_word_loss(outputs.logits, inputs, samples, processor.tokenizer, model.config.image_token_id)
+            if args.dense_weight
+            else torch.zeros(())
+        )
         aux = probe.loss(capture.features, samples) if args.aux_weight else torch.zeros(())
         att = pointer.loss(inputs, target, samples) if args.attn_weight else torch.zeros(())
-        loss = qa_loss + args.aux_weight * aux + args.attn_weight * att
+        loss = qa_loss + args.aux_weight * aux + args.attn_weight * att + args.dense_weight * dense
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -260,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
             "avg": round(running, 4),
             "aux": round(aux.item(), 4),
             "att": round(att.item(), 4),
+            "dense": round(dense.item(), 4),
         }
         if step % args.eval_every == 0 or step == args.steps:
             record["eval"] = evaluate(model, processor, args.eval_samples)
