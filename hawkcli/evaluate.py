@@ -41,6 +41,7 @@ class Arm:
         return 1.0 if self.method == "none" else self.keep
 
     def key(self, model: str, sample_id: str) -> str:
+        """`model` is the checkpoint fingerprint, so retrained weights never reuse old results."""
         return json.dumps([model, self.method, self.effective_keep, self.options, sample_id])
 
 
@@ -108,6 +109,7 @@ class Evaluator:
         self.shape = loaded.adapter.lm_shape()
         self.vision = loaded.adapter.vision_shape()
         self.cuda = loaded.device.type == "cuda"
+        self.model_key = f"{loaded.name}#{loaded.fingerprint}"
 
     def _sync(self) -> None:
         if self.cuda:
@@ -146,7 +148,7 @@ class Evaluator:
         kv_bytes = 2 * sum(per_layer) * self.shape.kv_heads * self.shape.head_dim * self.loaded.model.dtype.itemsize
         grid = inputs["image_grid_thw"][0]
         return {
-            "key": arm.key(self.loaded.name, example.id),
+            "key": arm.key(self.model_key, example.id),
             "model": self.loaded.name,
             "method": arm.method,
             "keep": arm.effective_keep,
@@ -181,11 +183,11 @@ class Evaluator:
 
     def run(self, arms: list[Arm], progress: Callable[[int], None] | None = None) -> Iterator[dict]:
         for arm in arms:
-            todo = [e for e in self.dataset.examples if self.cache.get(arm.key(self.loaded.name, e.id)) is None]
+            todo = [e for e in self.dataset.examples if self.cache.get(arm.key(self.model_key, e.id)) is None]
             if todo:
                 self.warm_up(arm)  # first-call allocations and kernel selection stay out of the timings
             for example in self.dataset.examples:
-                record = self.cache.get(arm.key(self.loaded.name, example.id))
+                record = self.cache.get(arm.key(self.model_key, example.id))
                 if record is None:
                     record = self.run_one(arm, example)
                     self.cache.add(record)

@@ -44,6 +44,28 @@ class LoadedModel:
     model_id: str  # hub id, or the folder path for local checkpoints
     name: str  # what the user typed (alias, path or id)
     device: Any
+    fingerprint: str = ""  # changes when the weights change (cache keys of `hawk compare`)
+
+
+def fingerprint(resolved: str, revision: str | None) -> str:
+    """Cheap identity of a checkpoint: config + size and three 64 KiB samples of each weight file.
+
+    Hashing every byte of a 15 GB checkpoint would take minutes; retrained weights differ everywhere.
+    """
+    import hashlib
+
+    folder = Path(resolved)
+    if not folder.is_dir():
+        return f"{resolved}@{revision or 'main'}"
+    digest = hashlib.sha1((folder / "config.json").read_bytes())
+    for weights in sorted(folder.glob("*.safetensors")):
+        size = weights.stat().st_size
+        digest.update(str(size).encode())
+        with weights.open("rb") as f:
+            for offset in (0, size // 2, max(0, size - 65536)):
+                f.seek(offset)
+                digest.update(f.read(65536))
+    return digest.hexdigest()[:16]
 
 
 def demo_path() -> Path:

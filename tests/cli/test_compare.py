@@ -124,3 +124,21 @@ def test_overlays_and_bad_options(capsys, tiny_qwen25, local_data, tmp_path):
                            (["--format", "xml"], "unknown format"), (["--vispruner-r", "2"], "important_ratio")):  # fmt: skip
         code, _, err = compare(capsys, tiny_qwen25, local_data, *extra)
         assert code == 2 and message in err
+
+
+def test_retrained_weights_do_not_reuse_cached_results(tiny_qwen25, tmp_path):
+    import shutil
+
+    from transformers import AutoModelForImageTextToText
+
+    from hawkcli.models.loading import fingerprint
+
+    copy = tmp_path / "m"
+    shutil.copytree(tiny_qwen25, copy)
+    before = fingerprint(str(copy), None)
+    assert before == fingerprint(str(tiny_qwen25), None)
+    model = AutoModelForImageTextToText.from_pretrained(copy)
+    for p in model.parameters():
+        p.data.add_(0.01)
+    model.save_pretrained(copy)
+    assert fingerprint(str(copy), None) != before
