@@ -190,3 +190,11 @@ def test_overlay_for_a_folder_writes_one_png_per_image(capsys, tiny_qwen25, imag
                        "-f", "jsonl")  # fmt: skip
     assert code == 0
     assert sorted(p.name for p in (tmp_path / "shots").iterdir()) == ["img0.png", "img1.png", "img2.png"]
+
+
+def test_hawk_model_environment_variable_sets_the_default(capsys, monkeypatch, tiny_qwen25, image_dir):
+    monkeypatch.setenv("HAWK_MODEL", str(tiny_qwen25))
+    code, out, err = run(capsys, "--image", str(image_dir / "img0.png"), "-q", "what ?", "--method", "uniform",
+                         "--max-new-tokens", "1", "-f", "jsonl")  # fmt: skip
+    assert code == 0, err
+    assert records(out)[0]["model"] == str(tiny_qwen25)
