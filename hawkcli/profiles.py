@@ -136,6 +136,7 @@ def save(path: str | Path, importance, metadata: dict[str, str], extra: dict | N
     os.close(fd)
     try:
         save_file(tensors, tmp, metadata=meta)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a profile is meant to be shared
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -1,0 +1,40 @@
+"""The shipped hawk-demo checkpoint and profile: load offline from package data, drive every command."""
+
+import json
+
+import pytest
+
+from hawkcli import profiles
+from hawkcli.cli.app import main
+from hawkcli.data import synth
+from hawkcli.models.loading import LoadOptions, load
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return load(LoadOptions(model="hawk-demo", offline=True, device="cpu"))
+
+
+def test_loads_offline_from_package_data(demo):
+    assert demo.model.config.model_type == "qwen2_5_vl"
+    assert "assets/hawk-demo" in str(demo.model.config._name_or_path).replace("\\", "/")
+    assert sum(p.numel() for p in demo.model.parameters()) < 10_000_000
+    assert demo.adapter.num_heads == 8
+
+
+def test_shipped_profile_matches_the_demo_model(demo):
+    p = profiles.find_for_model("hawk-demo")
+    assert p is not None and p.num_heads == 8 and p.metadata["hawk.source"] == "profiled"
+    assert p.metadata["hawk.calib.datasets"] == "synth" and p.metadata["hawk.calib.splits"] == "calib"
+    profiles.check_compatible(p, demo.model_id, demo.adapter.num_heads)
+
+
+def test_hawk_run_without_model_answers(capsys, tmp_path):
+    s = synth.sample("test", 0)
+    s.image.save(tmp_path / "x.png")
+    code = main(["run", "--image", str(tmp_path / "x.png"), "--question", s.question, "-f", "jsonl"])
+    rec = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert rec["model"] == "hawk-demo" and rec["method"] == "hawk" and rec["profile"] == "hawk-demo"
+    assert rec["visual_tokens"] == 144 and rec["kept_visual_tokens"] == 29  # ceil(144 * 0.2)
+    assert rec["answer"].split()[0] in synth.vocabulary()
