@@ -29,7 +29,7 @@ FILES = (
 )
 
 
-def model_card(meta: dict, accuracy: dict[str, float], n: int, hours: float) -> str:
+def model_card(meta: dict, accuracy: dict[str, float], n: int, hours: float, history: str = "") -> str:
     args = meta["args"]
     rows = "\n".join(f"| {task} | {acc:.3f} |" for task, acc in accuracy.items())
     return f"""# hawk-demo
@@ -45,10 +45,10 @@ with real accuracy numbers; it knows nothing but `synth`.
 - steps {meta["step"]}, batch {args["batch_size"]}, AdamW (β 0.9/0.98, wd 0.01), lr {args["lr"]} with
   {args["warmup"]} warm-up steps and a {args["schedule"]} schedule, gradient clip 1.0, seed {args["seed"]}
 - curriculum: images hold 1 … min({args["max_objects"]}, 2 + step // {args["curriculum_every"]}) objects
-- loss: answer tokens + end-of-turn, plus a training-only per-visual-token probe (shape and colour in
-  the token's cell, weight {args["aux_weight"]}) that is not part of the shipped model
+- loss: answer tokens + end-of-turn; training-only aids (weights): token probe {args.get("aux_weight", "0")},
+  attention supervision {args.get("attn_weight", "0")}, per-object words {args.get("dense_weight", "0")}
 - {hours:.1f} h on {platform.machine()} CPU ({torch.get_num_threads()} threads)
-
+{history}
 ## Held-out accuracy (greedy, first {n} `synth:test` samples)
 
 | task | accuracy |
@@ -80,7 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in FILES:
         shutil.copyfile(source / name, target / name)
         (target / name).chmod(0o644)
-    (target / "README.md").write_text(model_card(meta, accuracy, args.eval_samples, hours / 3600))
+    notes = Path("training/hawk-demo/HISTORY.md")
+    history = "\n" + notes.read_text() if notes.exists() else ""
+    (target / "README.md").write_text(model_card(meta, accuracy, args.eval_samples, hours / 3600, history))
     print(json.dumps(accuracy, indent=2))
     return 0
 
