@@ -175,13 +175,14 @@ def test_inspect_reads_only_the_header_for_the_summary(tmp_path):
     assert header["__metadata__"]["hawk.model_id"] == "m" and header["importance"]["shape"] == [1, 4]
 
 
+@pytest.mark.slow  # about 1 run in 8 a gloo worker aborts (SIGABRT) on this 2-core box; kept out of CI until fixed
 def test_torchrun_two_processes_equal_one(tiny_qwen25, tmp_path):
     single, multi = tmp_path / "single.safetensors", tmp_path / "multi.safetensors"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     args = ["profile", str(tiny_qwen25), *BASE]
     subprocess.run([sys.executable, "-m", "hawkcli.cli.app", *args, "-o", str(single)], check=True, env=env,
                    capture_output=True)  # fmt: skip
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
            "-m", "hawkcli.cli.app", *args, "-o", str(multi)]  # fmt: skip
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
