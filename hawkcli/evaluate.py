@@ -8,6 +8,7 @@ comparison resumes and adding a method computes only that method.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import statistics
@@ -35,6 +36,11 @@ class Arm:
     keep: float
     options: dict[str, Any] = field(default_factory=dict)
     profile: Any = None
+
+    @functools.cached_property
+    def prune_layer(self) -> int:
+        """Decoder layer where this arm's method drops tokens (0: before the language model)."""
+        return create(self.method, **self.options).prune_layer()
 
     @property
     def effective_keep(self) -> float:
@@ -83,10 +89,8 @@ def _rss_bytes() -> int:
 
 def _prefill_layers(loaded: Any, arm: Arm, row: Any) -> list[int]:
     """Tokens each decoder layer processes at prefill for this sample."""
-    layers = loaded.adapter.num_layers
     full, kept = row.prompt_tokens, row.kept_prompt_tokens
-    k_layer = create(arm.method, **arm.options).prune_layer() if arm.method != "none" else 0
-    return [full if i < k_layer else kept for i in range(layers)]
+    return [full if i < arm.prune_layer else kept for i in range(loaded.adapter.num_layers)]
 
 
 @dataclass
@@ -139,9 +143,9 @@ class Evaluator:
 
     def run_one(self, arm: Arm, example: Example) -> dict:
         m = self._generate(arm, example)
-        inputs, out, stats, prefill_ms, total_ms, mem = m.inputs, m.out, m.stats, m.prefill_ms, m.total_ms, m.memory
+        inputs, stats = m.inputs, m.stats
         row = stats.rows[0]
-        seq = out[0, inputs["input_ids"].shape[1] :]
+        seq = m.out[0, inputs["input_ids"].shape[1] :]
         answer = self.loaded.processor.decode(seq)
         per_layer = _prefill_layers(self.loaded, arm, row)
         generated = int((seq != self.loaded.processor.tokenizer.pad_token_id).sum())
@@ -168,12 +172,12 @@ class Evaluator:
             "fastv_flops": fastv_formula(self.shape, per_layer),
             "decode_flops_first": decode_flops(self.shape, per_layer),
             "vision_flops": vision_flops(self.vision, int(grid.prod())) if self.vision else None,
-            "prefill_ms": prefill_ms,
-            "total_ms": total_ms,
+            "prefill_ms": m.prefill_ms,
+            "total_ms": m.total_ms,
             "selection_ms": stats.scoring_ms,
             "generated_tokens": generated,
             "kv_cache_bytes": kv_bytes,
-            "memory_bytes": mem,
+            "memory_bytes": m.memory,
             "memory_kind": "cuda_peak" if self.cuda else "rss_delta",
             "device": str(self.loaded.device),
         }
