@@ -6,6 +6,11 @@ Both compute the same quantity (teacher-forced answer log-likelihood with head h
 visual tokens removed, relative drop vs the unablated model) on the same model and samples, in one
 run, and print both wall times, their ratio and the Spearman correlation of the importance vectors.
 Targets (issue #5): ratio ≥ 10×, Spearman ≥ 0.99.
+
+It also times one full forward and one decoder-only replay (batch 1) and prints the ceilings they
+imply when a batched row costs what a batch-1 row does (as on a CPU): exact ablation can save at most
+the H vision-tower reruns, (H+1)·full / (full + H·decoder); no method that still runs one forward per
+sample can beat H+1.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import torch
 from hawkcli.data.loaders import load as load_data
 from hawkcli.models.headmask import headmask_ablation, plan
 from hawkcli.models.loading import LoadOptions, load
-from hawkcli.profiling import ProfileConfig, Profiler, answer_loglik, parse_scope, reduce
+from hawkcli.profiling import DecoderInputCapture, ProfileConfig, Profiler, answer_loglik, parse_scope, reduce
 
 
 def naive(loaded, examples, scope) -> torch.Tensor:
@@ -40,6 +45,28 @@ def naive(loaded, examples, scope) -> torch.Tensor:
             runs = [loglik(inputs, target, visual, h) for h in [None, *range(profiler.heads)]]
             results.append({"base": runs[0], "heads": runs[1:]})
     return results
+
+
+def forward_times(loaded, examples, repeats: int = 3) -> tuple[float, float]:
+    """Median seconds of one full forward and of one decoder-only replay of its captured inputs."""
+    proc, model = loaded.processor, loaded.model
+    text_model = loaded.adapter.text_model()
+    full, dec = [], []
+    with torch.inference_mode():
+        for ex in examples:
+            inputs, _ = proc.with_answers([ex.image], [ex.question], [ex.answers[0]])
+            capture = DecoderInputCapture()
+            handle = text_model.register_forward_pre_hook(capture, with_kwargs=True)
+            model.model(**inputs, use_cache=False)
+            handle.remove()
+            for _ in range(repeats):
+                start = time.perf_counter()
+                model.model(**inputs, use_cache=False)
+                full.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                text_model(**capture.kwargs, use_cache=False)
+                dec.append(time.perf_counter() - start)
+    return float(torch.tensor(full).median()), float(torch.tensor(dec).median())
 
 
 def spearman(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -98,6 +125,12 @@ def main() -> None:
     print(f"speed-up: {t_naive / t_hawk:.1f}x   (target >= 10x)")
     print(f"Spearman(importance naive, hawk): {rho:.4f}   (target >= 0.99)")
     print(f"max |importance difference|: {(imp_naive - imp_hawk).abs().max().item():.2e}")
+    t_full, t_dec = forward_times(loaded, data.examples[:4])
+    exact_ceiling = (heads + 1) * t_full / (t_full + heads * t_dec)
+    print(f"one forward: {t_full * 1e3:.1f} ms, of which decoder {t_dec * 1e3:.1f} ms (batch 1)")
+    print(
+        f"ceiling for exact ablation at batch-1 row cost: {exact_ceiling:.1f}x; for any one-forward method: {heads + 1}x"
+    )
 
 
 if __name__ == "__main__":

@@ -78,7 +78,7 @@ def answer_loglik(hidden: torch.Tensor, lm_head: Any, ids: torch.Tensor, target:
     return torch.stack(out)
 
 
-class _Capture:
+class DecoderInputCapture:
     """Records the kwargs the text decoder receives (merged embeddings, positions, mask)."""
 
     def __init__(self) -> None:
@@ -123,7 +123,7 @@ class Profiler:
         inputs = inputs.to(device)
         ids, target = inputs["input_ids"], target.to(device)
         visual = self.adapter.visual_mask(ids)
-        capture = _Capture()
+        capture = DecoderInputCapture()
         text_model = self.adapter.text_model()
         handle = text_model.register_forward_pre_hook(capture, with_kwargs=True)
         try:

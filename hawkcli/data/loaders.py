@@ -52,8 +52,8 @@ def choose_indices(total: int, samples: int, seed: int) -> list[int]:
 
 def load(source: str, samples: int = 256, seed: int = 0) -> LoadedDataset:
     name, split = parse_source(source)
-    if name == "synth":
-        return _synth(source, split or SPECS["synth"].split, samples, seed)
+    if name in ("synth", "synth-full"):
+        return _synth(source, name, split or SPECS[name].split, samples, seed)
     if name in SPECS:
         return _hub(source, SPECS[name], split, samples, seed)
     path = Path(name)
@@ -63,17 +63,17 @@ def load(source: str, samples: int = 256, seed: int = 0) -> LoadedDataset:
     raise InputError(f"unknown dataset {source!r}: not a path and not one of {known}")
 
 
-def _synth(source: str, split: str, samples: int, seed: int) -> LoadedDataset:
+def _synth(source: str, name: str, split: str, samples: int, seed: int) -> LoadedDataset:
     from hawkcli.data import synth
 
     if split not in synth.SPLIT_SEEDS:
-        raise InputError(f"synth has no split {split!r} (splits: {', '.join(synth.SPLIT_SEEDS)})")
+        raise InputError(f"{name} has no split {split!r} (splits: {', '.join(synth.SPLIT_SEEDS)})")
     n = samples if samples > 0 else 256
     examples = []
     for i in range(n):
-        s = synth.sample(split, i, seed=seed)
+        s = synth.sample(split, i, seed=seed, tasks=synth.DATASETS[name])
         examples.append(Example(s.id, s.image, s.question, [s.answer], s.task))
-    return LoadedDataset(source, SPECS["synth"], split, examples)
+    return LoadedDataset(source, SPECS[name], split, examples)
 
 
 def _quiet_datasets() -> Any:

@@ -58,6 +58,7 @@ SPECS: dict[str, DatasetSpec] = {
         DatasetSpec("realworldqa", ("lmms-lab/RealWorldQA", "lmms-lab-encoder/RealWorldQA"), split="test"),
         # Generated locally by hawkcli.data.synth; questions already ask for one word.
         DatasetSpec("synth", split="calib", prompt_suffix=""),
+        DatasetSpec("synth-full", split="calib", prompt_suffix=""),
     ]
 }
 

@@ -38,7 +38,7 @@ def batch_samples(step: int, args: argparse.Namespace) -> list[synth.SynthSample
     indices = [step * args.batch_size + j for j in range(args.batch_size)]
     if args.train_pool:
         indices = [i % args.train_pool for i in indices]
-    return [synth.sample("train", i, seed=args.seed, min_objects=1, max_objects=hi) for i in indices]
+    return [synth.sample("train", i, seed=args.seed, tasks=args.tasks, min_objects=1, max_objects=hi) for i in indices]
 
 
 class TokenProbe(torch.nn.Module):
@@ -151,11 +151,13 @@ def training_inputs(processor: VLProcessor, samples: list[synth.SynthSample]) ->
 
 
 @torch.no_grad()
-def evaluate(model, processor: VLProcessor, n: int, batch_size: int = 16) -> dict[str, float]:
+def evaluate(
+    model, processor: VLProcessor, n: int, tasks: tuple[str, ...] = synth.TASKS, batch_size: int = 16
+) -> dict[str, float]:
     """Greedy accuracy per task on the first `n` synth test samples."""
     model.eval()
     correct: dict[str, list[int]] = {}
-    samples = [synth.sample("test", i) for i in range(n)]
+    samples = [synth.sample("test", i, tasks=tasks) for i in range(n)]
     for i in range(0, n, batch_size):
         chunk = samples[i : i + batch_size]
         inputs = processor([s.image for s in chunk], [s.question for s in chunk])
@@ -167,6 +169,14 @@ def evaluate(model, processor: VLProcessor, n: int, batch_size: int = 16) -> dic
     acc = {t: sum(v) / len(v) for t, v in sorted(correct.items())}
     acc["mean"] = sum(acc.values()) / len(acc)
     return acc
+
+
+def parse_tasks(text: str) -> tuple[str, ...]:
+    tasks = tuple(t.strip() for t in text.split(",") if t.strip())
+    unknown = [t for t in tasks if t not in synth.TASKS]
+    if unknown or not tasks:
+        raise argparse.ArgumentTypeError(f"unknown synth task(s) {unknown}; tasks: {', '.join(synth.TASKS)}")
+    return tasks
 
 
 def lr_at(step: int, args: argparse.Namespace) -> float:
@@ -214,6 +224,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--aux-weight", type=float, default=1.0, help="weight of the per-token probe loss (0: off)")
     ap.add_argument("--dense-weight", type=float, default=1.0, help="weight of the per-object word loss (0: off)")
     ap.add_argument("--attn-weight", type=float, default=1.0, help="weight of the attention supervision (0: off)")
+    ap.add_argument(
+        "--tasks",
+        type=parse_tasks,
+        default=synth.TASKS,
+        help=f"comma-separated synth tasks to train and evaluate on (default: all of {','.join(synth.TASKS)})",
+    )
     ap.add_argument("--size", choices=["demo", "tiny"], default="demo", help="tiny: a test-sized model")
     ap.add_argument("--train-pool", type=int, default=0, help="cycle over this many train samples (0: endless)")
     ap.add_argument("--resume", action="store_true")
@@ -285,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
             "dense": round(dense.item(), 4),
         }
         if step % args.eval_every == 0 or step == args.steps:
-            record["eval"] = evaluate(model, processor, args.eval_samples)
+            record["eval"] = evaluate(model, processor, args.eval_samples, args.tasks)
         record["elapsed_s"] = round(time.time() - started, 1)
         log.write(json.dumps(record) + "\n")
         log.flush()

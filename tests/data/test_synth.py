@@ -98,3 +98,12 @@ def test_targets_are_the_objects_the_question_is_about(index):
         assert str(len(found)) == s.answer
     else:
         assert (len(found) > 0) == (s.answer == "yes")
+
+
+def test_synth_serves_the_rated_mix_and_synth_full_every_task():
+    rated, full = load("synth:test", 12, 0), load("synth-full:test", 12, 0)
+    assert {e.task for e in rated.examples} == set(synth.DEFAULT_TASKS)
+    assert {e.task for e in full.examples} == set(synth.TASKS)
+    # Same split and index, different mix → different sample, so ids (the cache keys) must differ too.
+    assert not {e.id for e in rated.examples} & {e.id for e in full.examples}
+    assert full.spec.name == "synth-full" and full.split == "test"
