@@ -38,3 +38,11 @@ def test_hawk_run_without_model_answers(capsys, tmp_path):
     assert rec["model"] == "hawk-demo" and rec["method"] == "hawk" and rec["profile"] == "hawk-demo"
     assert rec["visual_tokens"] == 144 and rec["kept_visual_tokens"] == 29  # ceil(144 * 0.2)
     assert rec["answer"].split()[0] in synth.vocabulary()
+
+
+def test_greedy_accuracy_on_50_held_out_samples(demo):
+    from hawkcli.demo.train import evaluate
+
+    # The first 50 `synth:test` samples of the rated mix: a split whose seeds training never draws.
+    accuracy = evaluate(demo.model, demo.processor, 50, synth.DEFAULT_TASKS)
+    assert accuracy["mean"] >= 0.85, accuracy
