@@ -51,8 +51,10 @@ def choose_indices(total: int, samples: int, seed: int) -> list[int]:
 
 
 def load(source: str, samples: int = 256, seed: int = 0) -> LoadedDataset:
+    from hawkcli.data import synth
+
     name, split = parse_source(source)
-    if name in ("synth", "synth-full"):
+    if name in synth.DATASETS:
         return _synth(source, name, split or SPECS[name].split, samples, seed)
     if name in SPECS:
         return _hub(source, SPECS[name], split, samples, seed)
