@@ -20,6 +20,7 @@ from transformers import AutoModelForImageTextToText
 
 import hawkcli
 from hawkcli.demo.checkpoint import CheckpointSpec, build_config, build_tokenizer
+from hawkcli.models.calls import convention_for
 
 
 def build(args: argparse.Namespace):
@@ -77,6 +78,7 @@ def main() -> None:
     model, tok, config = build(args)
     inputs = inputs_for(tok, config, args.visual, args.device, getattr(torch, args.dtype))
     lm = model.model.language_model
+    calls = convention_for(lm)
     sync = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
     marks: dict[str, float] = {}
 
@@ -98,7 +100,7 @@ def main() -> None:
             if rep:
                 times.append((marks["end"] - marks["start"]) * 1000)
                 overheads.append(stats.scoring_ms)
-        kv = sum(layer.keys.nbytes + layer.values.nbytes for layer in out.past_key_values.layers)
+        kv = sum(layer.keys.nbytes + layer.values.nbytes for layer in calls.output_cache(out).layers)
         rows.append((keep, stats.rows[0], statistics.median(times), statistics.median(overheads), kv))
     base_ms, base_kv = rows[0][2], rows[0][4]
     n_visual = rows[0][1].visual_tokens

@@ -79,12 +79,9 @@ class ResultCache:
                 os.fsync(f.fileno())
 
 
-def _rss_bytes() -> int:
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError):
-        return 0
+def model_key(loaded: Any) -> str:
+    """What cached results are tied to: the name as typed and a fingerprint of the weights."""
+    return f"{loaded.name}#{loaded.fingerprint}"
 
 
 def _prefill_layers(loaded: Any, arm: Arm, row: Any) -> list[int]:
@@ -100,7 +97,7 @@ class Measured:
     stats: Any
     prefill_ms: float
     total_ms: float
-    memory: int
+    memory: int | None  # CUDA peak above the resident model; None where hawk cannot measure a peak (CPU)
 
 
 class Evaluator:
@@ -113,7 +110,7 @@ class Evaluator:
         self.shape = loaded.adapter.lm_shape()
         self.vision = loaded.adapter.vision_shape()
         self.cuda = loaded.device.type == "cuda"
-        self.model_key = f"{loaded.name}#{loaded.fingerprint}"
+        self.model_key = model_key(loaded)
 
     def _sync(self) -> None:
         if self.cuda:
@@ -126,8 +123,6 @@ class Evaluator:
         if self.cuda:
             torch.cuda.reset_peak_memory_stats(loaded.device)
             base_mem = torch.cuda.memory_allocated(loaded.device)
-        else:
-            base_mem = _rss_bytes()
         self._sync()
         start = time.perf_counter()
         with (
@@ -138,7 +133,9 @@ class Evaluator:
             out = loaded.model.generate(**inputs, **generation_kwargs(cfg, loaded))
         self._sync()
         total = (time.perf_counter() - start) * 1000
-        mem = (torch.cuda.max_memory_allocated(loaded.device) if self.cuda else _rss_bytes()) - base_mem
+        # On a CPU the allocator hands freed pages back to no one, so RSS growth per sample reads 0 after
+        # the first: no number is better than one that looks measured.
+        mem = torch.cuda.max_memory_allocated(loaded.device) - base_mem if self.cuda else None
         return Measured(inputs, out, stats, timer.ms or 0.0, total, mem)
 
     def run_one(self, arm: Arm, example: Example) -> dict:
@@ -178,26 +175,55 @@ class Evaluator:
             "generated_tokens": generated,
             "kv_cache_bytes": kv_bytes,
             "memory_bytes": m.memory,
-            "memory_kind": "cuda_peak" if self.cuda else "rss_delta",
+            "memory_kind": "cuda_peak" if self.cuda else "not_measured",
             "device": str(self.loaded.device),
         }
 
     def warm_up(self, arm: Arm) -> None:
         self._generate(arm, self.dataset.examples[0])
 
-    def run(self, arms: list[Arm], progress: Callable[[int], None] | None = None) -> Iterator[dict]:
+    def run_arm(self, arm: Arm, progress: Callable[[int], None] | None = None) -> list[dict]:
+        """Every sample of one arm, from the cache where it has them; new records are cached as they finish."""
+        todo = [e for e in self.dataset.examples if self.cache.get(arm.key(self.model_key, e.id)) is None]
+        if todo:
+            self.warm_up(arm)  # first-call allocations and kernel selection stay out of the timings
+        records = []
+        for example in self.dataset.examples:
+            record = self.cache.get(arm.key(self.model_key, example.id))
+            if record is None:
+                record = self.run_one(arm, example)
+                self.cache.add(record)
+            if progress:
+                progress(1)
+            records.append(record)
+        return records
+
+    def run(
+        self,
+        arms: list[Arm],
+        progress: Callable[[int], None] | None = None,
+        on_error: Callable[[Arm, Exception, int], None] | None = None,
+    ) -> Iterator[dict]:
+        """Records of every arm. With `on_error`, an arm that fails is reported (arm, error, samples it
+        finished) and skipped, and the other arms still run; without it the error propagates."""
         for arm in arms:
-            todo = [e for e in self.dataset.examples if self.cache.get(arm.key(self.model_key, e.id)) is None]
-            if todo:
-                self.warm_up(arm)  # first-call allocations and kernel selection stay out of the timings
-            for example in self.dataset.examples:
-                record = self.cache.get(arm.key(self.model_key, example.id))
-                if record is None:
-                    record = self.run_one(arm, example)
-                    self.cache.add(record)
+            done = [0]
+
+            def count(n: int, done: list[int] = done) -> None:
+                done[0] += n
                 if progress:
-                    progress(1)
-                yield record
+                    progress(n)
+
+            try:
+                records = self.run_arm(arm, count)
+            except Exception as err:
+                if on_error is None:
+                    raise
+                if progress:
+                    progress(len(self.dataset.examples) - done[0])
+                on_error(arm, err, done[0])
+                continue
+            yield from records
 
 
 def summarize(records: list[dict]) -> list[dict]:
@@ -225,13 +251,20 @@ def summarize(records: list[dict]) -> list[dict]:
                 "total_ms": statistics.median(r["total_ms"] for r in rs),
                 "selection_ms": statistics.median(r["selection_ms"] for r in rs),
                 "kv_cache_mb": statistics.fmean(r["kv_cache_bytes"] for r in rs) / 2**20,
-                "memory_mb": statistics.median(r["memory_bytes"] for r in rs) / 2**20,
+                "memory_mb": _median_mb([r["memory_bytes"] for r in rs]),
                 "memory_kind": rs[0]["memory_kind"],
                 "accuracy_by_task": _by_task(rs),
             }
         )
     rows.sort(key=lambda r: (r["method"] != "none", r["method"], -r["keep"]))
     return rows
+
+
+def _median_mb(values: list[int | None]) -> float | None:
+    """Median in MiB, or None when any sample was not measured (never a zero that looks measured)."""
+    if not values or any(v is None for v in values):
+        return None
+    return statistics.median(values) / 2**20
 
 
 def _by_task(records: list[dict]) -> dict[str, float]:

@@ -100,11 +100,21 @@ def load_image(item: Item) -> Any:
                 raise InputError(f"{item.image}: no such file")
             image = Image.open(path)
         image.load()
-        return image.convert("RGB")
+        return to_rgb(image)
     except UnidentifiedImageError as err:
         raise InputError(f"{_label(item)}: not an image file") from err
     except OSError as err:
         raise InputError(f"{_label(item)}: unreadable image ({err})") from err
+
+
+def to_rgb(image: Any) -> Any:
+    """RGB as an image viewer shows it: transparency composited onto white, not onto black."""
+    from PIL import Image
+
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        image = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
+    return image.convert("RGB")
 
 
 def _label(item: Item) -> str:

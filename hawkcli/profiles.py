@@ -26,6 +26,7 @@ class Profile:
     importance: list[list[float]]
     metadata: dict[str, str] = field(default_factory=dict)
     path: str | None = None
+    reason: str = ""  # why a command picked this profile (said on stderr)
 
     @property
     def layers(self) -> list[int]:
@@ -119,6 +120,25 @@ def load(name_or_path: str) -> Profile:
     if version != FORMAT_VERSION:
         raise ProfileError(f"{path}: profile format version {version} is not supported (this hawk reads 1)")
     return Profile(importance.tolist(), meta, str(path))
+
+
+def check_weights(weights, label: str) -> None:
+    """Refuse head weights the scorer cannot use: non-finite, negative, or all zeros.
+
+    Such a file can still be read and inspected; it is refused where it would score tokens.
+    """
+    import torch
+
+    w = torch.as_tensor(weights, dtype=torch.float32)
+    if not torch.isfinite(w).all():
+        raise ProfileError(f"{label} holds NaN or infinite head importance; re-run `hawk profile`")
+    if (w < 0).any():
+        raise ProfileError(f"{label} holds negative head importance (min {float(w.min()):.3g}); it must be >= 0")
+    if not w.any():
+        raise ProfileError(
+            f"{label} is all zeros: no head was measured to matter; profile on more samples or another "
+            "--metric, or use --method uniform"
+        )
 
 
 def save(path: str | Path, importance, metadata: dict[str, str], extra: dict | None = None) -> Path:

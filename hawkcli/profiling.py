@@ -24,6 +24,7 @@ import torch
 from hawkcli.data.loaders import Example, LoadedDataset
 from hawkcli.data.metrics import METRICS
 from hawkcli.errors import HawkError, InputError
+from hawkcli.models.calls import CallConvention, convention_for
 from hawkcli.models.headmask import AblationPlan, headmask_ablation, plan
 
 SCOPES_HELP = "layer0 | all-layers | layer:N"
@@ -81,11 +82,12 @@ def answer_loglik(hidden: torch.Tensor, lm_head: Any, ids: torch.Tensor, target:
 class DecoderInputCapture:
     """Records the kwargs the text decoder receives (merged embeddings, positions, mask)."""
 
-    def __init__(self) -> None:
+    def __init__(self, calls: CallConvention) -> None:
+        self.names = (calls.inputs_embeds, calls.position_ids, calls.attention_mask)
         self.kwargs: dict[str, Any] = {}
 
     def __call__(self, module: Any, args: tuple, kwargs: dict) -> None:
-        self.kwargs = {k: kwargs.get(k) for k in ("inputs_embeds", "position_ids", "attention_mask")}
+        self.kwargs = {k: kwargs.get(k) for k in self.names}
 
 
 def _rows(value: torch.Tensor | None, index: torch.Tensor, batch_dim: int) -> torch.Tensor | None:
@@ -123,8 +125,9 @@ class Profiler:
         inputs = inputs.to(device)
         ids, target = inputs["input_ids"], target.to(device)
         visual = self.adapter.visual_mask(ids)
-        capture = DecoderInputCapture()
         text_model = self.adapter.text_model()
+        calls = convention_for(text_model)
+        capture = DecoderInputCapture(calls)
         handle = text_model.register_forward_pre_hook(capture, with_kwargs=True)
         try:
             # The unablated pass runs the vision tower once and records the decoder's inputs for replay.
@@ -139,12 +142,12 @@ class Profiler:
             part = pairs[start : start + self.cfg.batch_size]
             idx = torch.tensor([s for s, _ in part], device=device)
             with plan(self._plan([h for _, h in part], visual[idx])):
-                out = text_model(
-                    inputs_embeds=_rows(kw["inputs_embeds"], idx, 0),
-                    position_ids=_rows(kw["position_ids"], idx, -2),
-                    attention_mask=_rows(kw["attention_mask"], idx, 0),
-                    use_cache=False,
-                )
+                replay = {
+                    calls.inputs_embeds: _rows(kw[calls.inputs_embeds], idx, 0),
+                    calls.position_ids: _rows(kw[calls.position_ids], idx, -2),
+                    calls.attention_mask: _rows(kw[calls.attention_mask], idx, 0),
+                }
+                out = text_model(**replay, use_cache=False)
             ll = answer_loglik(out.last_hidden_state, self.model.lm_head, ids[idx], target[idx])
             for (s, h), value in zip(part, ll.tolist(), strict=True):
                 heads_ll[s, h] = value
@@ -191,6 +194,7 @@ def partial_path(output: Path, rank: int = 0, world: int = 1) -> Path:
 
 
 def _write_json_atomic(path: Path, payload: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(payload))
     os.replace(tmp, path)

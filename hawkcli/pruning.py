@@ -31,6 +31,7 @@ from hawkcli.core.scoring import keep_count
 from hawkcli.errors import HawkError
 from hawkcli.methods.base import SelectionContext
 from hawkcli.methods.registry import create, method_class
+from hawkcli.models.calls import convention_for
 from hawkcli.models.registry import adapter_for
 
 
@@ -63,6 +64,7 @@ class _Pruner:
         self.seed = seed
         self.stats = stats
         self.layer = method.prune_layer()
+        self.calls = convention_for(adapter.text_model())
         self.saliency: list[torch.Tensor] = []
         self._ids: torch.Tensor | None = None
         self._mask: torch.Tensor | None = None
@@ -143,11 +145,12 @@ class _Pruner:
 
     # hook 2 -------------------------------------------------------------------------------------
     def before_text_model(self, module: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict] | None:
-        embeds = kwargs.get("inputs_embeds")
+        calls = self.calls
+        embeds = kwargs.get(calls.inputs_embeds)
         ids = self._ids
         if embeds is None or embeds.shape[1] <= 1:
             return None  # decode step: the cache already holds only kept tokens
-        cache = kwargs.get("past_key_values")
+        cache = calls.get_cache(kwargs)
         if cache is not None and cache.get_seq_length() > 0:
             raise HawkError(
                 "hawk prunes the first forward of a sequence only; chunked prefill and continuing "
@@ -178,23 +181,24 @@ class _Pruner:
         batch, length = self._ids.shape
         device = embeds.device
         index, new_mask = self._pack(self._select(embeds), device)
+        calls = self.calls
         out = dict(kwargs)
-        out["inputs_embeds"] = torch.gather(embeds, 1, index[..., None].expand(-1, -1, embeds.shape[-1]))
-        position_ids = kwargs.get("position_ids")
+        out[calls.inputs_embeds] = torch.gather(embeds, 1, index[..., None].expand(-1, -1, embeds.shape[-1]))
+        position_ids = kwargs.get(calls.position_ids)
         if position_ids is None:
             # What the text model would build itself for a fresh sequence: 0..L-1 on every mRoPE row.
             position_ids = torch.arange(length, device=device).expand(3, batch, length)
         gathered = torch.gather(position_ids, -1, index.expand(*position_ids.shape[:-2], batch, index.shape[1]))
-        out["position_ids"] = gathered.masked_fill(new_mask == 0, 1)
+        out[calls.position_ids] = gathered.masked_fill(new_mask == 0, 1)
         mask = self._mask
-        out["attention_mask"] = new_mask.to(mask.dtype) if mask is not None else new_mask
-        self._pruned_mask = out["attention_mask"]
+        out[calls.attention_mask] = new_mask.to(mask.dtype) if mask is not None else new_mask
+        self._pruned_mask = out[calls.attention_mask]
         return out
 
     # in-decoder pruning (fastv) -------------------------------------------------------------------
     def before_score_layer(self, module: Any, args: tuple, kwargs: dict) -> None:
         """Layer K-1 at prefill: the last token's softmaxed attention over all keys, head-averaged."""
-        hidden = kwargs.get("hidden_states", args[0] if args else None)
+        hidden = kwargs.get(self.calls.hidden_states, args[0] if args else None)
         if self._embeds is None or hidden.shape[1] != self._prefill_len:
             return
         start = time.perf_counter()
@@ -203,7 +207,7 @@ class _Pruner:
         b, length, _ = x.shape
         q = attn.q_proj(x[:, -1:]).view(b, 1, -1, attn.head_dim).transpose(1, 2)
         k = attn.k_proj(x).view(b, length, -1, attn.head_dim).transpose(1, 2)
-        cos, sin = kwargs["position_embeddings"]
+        cos, sin = kwargs[self.calls.position_embeddings]
         q, _ = self.adapter.apply_rope(q, q, (cos[:, -1:], sin[:, -1:]))
         _, k = self.adapter.apply_rope(k, k, (cos, sin))
         k = k.repeat_interleave(q.shape[1] // k.shape[1], dim=1)
@@ -241,24 +245,25 @@ class _Pruner:
         """Layers >= K: at prefill gather to the kept tokens; at decode mask against the pruned cache."""
         if self._index is None:
             return None
-        hidden = kwargs.get("hidden_states", args[0] if args else None)
+        calls = self.calls
+        hidden = kwargs.get(calls.hidden_states, args[0] if args else None)
         index = self._index
         out = dict(kwargs)
         if hidden.shape[1] > 1:
             if hidden.shape[1] == self._prefill_len:  # layer K: its input is still full length
                 hidden = torch.gather(hidden, 1, index[..., None].expand(-1, -1, hidden.shape[-1]))
-            cos, sin = kwargs["position_embeddings"]
+            cos, sin = kwargs[calls.position_embeddings]
             gather = index[..., None].expand(-1, -1, cos.shape[-1])
-            out["position_embeddings"] = (torch.gather(cos, 1, gather), torch.gather(sin, 1, gather))
-            if kwargs.get("position_ids") is not None:
-                out["position_ids"] = torch.gather(kwargs["position_ids"], -1, index)
+            out[calls.position_embeddings] = (torch.gather(cos, 1, gather), torch.gather(sin, 1, gather))
+            if kwargs.get(calls.position_ids) is not None:
+                out[calls.position_ids] = torch.gather(kwargs[calls.position_ids], -1, index)
             q_len = k_len = index.shape[1]
         else:
-            cache = kwargs.get("past_key_values")
+            cache = calls.get_cache(kwargs)
             q_len, k_len = 1, cache.get_seq_length(module.self_attn.layer_idx) + 1
-        out["attention_mask"] = self._layer_attention_mask(q_len, k_len, hidden.device, hidden.dtype)
-        if "hidden_states" in kwargs:
-            out["hidden_states"] = hidden
+        out[calls.attention_mask] = self._layer_attention_mask(q_len, k_len, hidden.device, hidden.dtype)
+        if calls.hidden_states in kwargs:
+            out[calls.hidden_states] = hidden
             return args, out
         return (hidden, *args[1:]), out
 
@@ -301,9 +306,9 @@ def resolve_head_weights(method_name: str, profile: Any, num_heads: int) -> torc
         return None
     if profile is None:
         raise HawkError(f"method {method_name} needs a head-importance profile (profile=...)")
-    if isinstance(profile, str):
-        from hawkcli import profiles
+    from hawkcli import profiles
 
+    if isinstance(profile, str):
         profile = profiles.load(profile)
     if hasattr(profile, "head_weights"):
         weights = torch.tensor(profile.head_weights(0), dtype=torch.float32)
@@ -311,6 +316,7 @@ def resolve_head_weights(method_name: str, profile: Any, num_heads: int) -> torc
         weights = torch.as_tensor(profile, dtype=torch.float32)
     if weights.numel() != num_heads:
         raise HawkError(f"profile has {weights.numel()} head weights but the model has {num_heads} heads")
+    profiles.check_weights(weights, "the head-weight vector")
     return weights
 
 

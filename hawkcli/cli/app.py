@@ -14,12 +14,14 @@ from hawkcli import __version__
 from hawkcli.cli import compare as compare_cmd
 from hawkcli.cli import data as data_cmd
 from hawkcli.cli import inspect as inspect_cmd
+from hawkcli.cli import invocation
 from hawkcli.cli import methods as methods_cmd
 from hawkcli.cli import profile as profile_cmd
 from hawkcli.cli import run as run_cmd
-from hawkcli.errors import HawkError
+from hawkcli.errors import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_INTERRUPTED, HawkError
 
-HELP = """Prune the visual tokens of vision-language models by head importance (HAWK), and compare methods.
+HELP = (
+    """Prune the visual tokens of vision-language models by head importance (HAWK), and compare methods.
 
 [bold]Examples[/bold]
 
@@ -30,7 +32,10 @@ HELP = """Prune the visual tokens of vision-language models by head importance (
   cat questions.jsonl | hawk run --input - --method uniform --keep 0.1
 
   hawk methods
+
 """
+    + EXIT_CODES_HELP
+)
 
 app = typer.Typer(
     name="hawk",
@@ -66,6 +71,11 @@ app.command("methods", help=methods_cmd.HELP)(methods_cmd.methods)
 app.add_typer(data_cmd.data_app, name="data")
 
 
+def internal_error_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return f"internal error: {type(err).__name__}: {text[0] if text else ''} (set HAWK_DEBUG=1 for the traceback)"
+
+
 def fail(message: str, code: int = 2) -> int:
     sys.stderr.write(f"hawk: error: {message}\n")
     return code
@@ -83,6 +93,7 @@ def _click_kind(err: BaseException) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns the process exit code."""
     debug = os.environ.get("HAWK_DEBUG") == "1"
+    invocation.record(sys.argv[1:] if argv is None else argv)
     try:
         result = app(args=argv, prog_name="hawk", standalone_mode=False)
         code = result if isinstance(result, int) else 0
@@ -92,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         code = fail(str(err), err.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("hawk: interrupted\n")
-        code = 130
+        code = EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (e.g. `| head`); nothing left to report to.
         code = 0
@@ -102,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             code = err.exit_code
         elif kind == "Abort":
             sys.stderr.write("hawk: interrupted\n")
-            code = 130
+            code = EXIT_INTERRUPTED
         elif debug:
             raise
         elif kind == "UsageError":
@@ -112,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
             # no_args_is_help raises an empty usage error after printing the help: nothing to add.
             code = fail(f"{message}{hint}") if message else 2
         else:  # a bug, not a user error: still one line unless debugging
-            code = fail(f"internal error: {type(err).__name__}: {err} (set HAWK_DEBUG=1 for the traceback)", 1)
+            code = fail(internal_error_line(err), EXIT_INTERNAL)
     if argv is None:  # console script: hand the code to the shell
         sys.exit(code)
     return code

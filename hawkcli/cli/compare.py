@@ -11,9 +11,11 @@ from typing import Any
 
 import typer
 
-from hawkcli.errors import InputError
+from hawkcli.cli.common import METHOD_OPTION_HELP, OFFLINE_HELP, flag
+from hawkcli.errors import EXIT_CODES_HELP, EXIT_OK, EXIT_PARTIAL, HawkError, InputError
 
-HELP = """Compare pruning methods and keep ratios on one model, dataset and machine.
+HELP = (
+    """Compare pruning methods and keep ratios on one model, dataset and machine.
 
 [bold]Examples[/bold]
 
@@ -23,10 +25,17 @@ HELP = """Compare pruning methods and keep ratios on one model, dataset and mach
 
   hawk compare --data synth:test --format csv > table.csv
 
-Results are cached per (model, method, keep, sample) in -o FILE: re-running resumes, and adding a
-method computes only that method. Latency: median over samples after a warm-up, pruning overhead
-included (and shown on its own as "select ms").
+  hawk compare --methods none,fastv --method-option fastv.layer=3
+
+Every finished sample is cached (per model fingerprint, data, method, options and keep) under
+$HAWK_CACHE_DIR (default ~/.cache/hawk/compare/), or in -o FILE: running the same command again resumes
+after Ctrl-C or a crash, and adding a method computes only that method. An arm (method × keep) that fails
+is reported and skipped; the others finish and the table is printed. Latency: median over samples after
+a warm-up, pruning overhead included (and shown on its own as "select ms"). "mem MB" is the CUDA peak
+above the loaded model; on a CPU it is not measured ("—").
 """
+    + EXIT_CODES_HELP
+)
 
 DEFAULT_METHODS = "none,hawk,uniform,fastv,vispruner,idsel,divprune,random"
 COLUMNS = [
@@ -57,7 +66,7 @@ def _floats(text: str) -> list[float]:
 
 
 def _cell(value: Any, fmt: str) -> str:
-    return "-" if value is None else fmt.format(value)
+    return "—" if value is None else fmt.format(value)
 
 
 def render_table(rows: list[dict], title: str) -> None:
@@ -73,6 +82,8 @@ def render_table(rows: list[dict], title: str) -> None:
     if not console.is_terminal:
         console = Console(width=200)  # piped into a file: do not squeeze the columns to 80
     console.print(table)
+    if any(r.get("memory_mb") is None for r in rows):
+        console.print("mem MB — : not measured here (CUDA peak memory only; a CPU has no per-call peak to read)")
 
 
 def render_csv(rows: list[dict]) -> str:
@@ -167,16 +178,23 @@ def compare(
     profile_calib: str = typer.Option(
         None, "--profile-calib", help="Declare the profile's calibration set (name[:split]) for the test-set guard."
     ),
-    force: bool = typer.Option(False, "--force", help="Use a profile made for another model id."),
-    fastv_layer: int = typer.Option(2, "--fastv-layer", help="FastV's pruning layer K."),
-    vispruner_r: float = typer.Option(0.5, "--vispruner-r", help="VisPruner's important share of the budget."),
-    idsel_gamma: float = typer.Option(20.0, "--idsel-gamma", help="ID-Selection's suppression strength."),
+    force: bool = flag("--force", "Use a profile made for another model id."),
+    fastv_layer: int = typer.Option(
+        None, "--fastv-layer", help="FastV's pruning layer K (= fastv.layer). [default: 2]"
+    ),
+    vispruner_r: float = typer.Option(
+        None, "--vispruner-r", help="VisPruner's important share of the budget (= vispruner.important_ratio)."
+    ),
+    idsel_gamma: float = typer.Option(None, "--idsel-gamma", help="ID-Selection's suppression (= idsel.gamma)."),
+    method_option: list[str] = typer.Option(None, "--method-option", "-O", help=METHOD_OPTION_HELP),
     max_new_tokens: int = typer.Option(16, "--max-new-tokens", min=1),
-    output: Path = typer.Option(None, "--output", "-o", help="JSONL cache of per-sample results (resumable)."),
+    output: Path = typer.Option(
+        None, "--output", "-o", help="JSONL file of per-sample results (resumable) [default: under the cache dir]."
+    ),
     fmt: str = typer.Option("table", "--format", "-f", help="table|json|csv"),
     plot: Path = typer.Option(None, "--plot", help="Accuracy vs keep PNG (needs matplotlib)."),
     overlays: Path = typer.Option(None, "--overlays", help="Folder for side-by-side kept-token pictures."),
-    offline: bool = typer.Option(False, "--offline"),
+    offline: bool = flag("--offline", OFFLINE_HELP),
     revision: str = typer.Option(None, "--revision"),
     device: str = typer.Option("auto", "--device"),
     dtype: str = typer.Option("auto", "--dtype"),
@@ -185,21 +203,21 @@ def compare(
     if fmt not in {"table", "json", "csv"}:
         raise InputError(f"unknown format {fmt!r} (use table|json|csv)")
     keeps = _floats(keep)
-    names = [m.strip() for m in methods.split(",") if m.strip()]
-    from hawkcli.methods.registry import method_class
+    names = list(dict.fromkeys(m.strip() for m in methods.split(",") if m.strip()))
+    if not names:
+        raise InputError("--methods is empty")
+    from hawkcli.cli.common import method_options
 
-    option_values = {"fastv": {"layer": fastv_layer}, "vispruner": {"important_ratio": vispruner_r}}
-    option_values["idsel"] = {"gamma": idsel_gamma}
-    for name in names:
-        method_class(name).make_options(option_values.get(name, {}))
+    shorthands = {"fastv.layer": fastv_layer, "vispruner.important_ratio": vispruner_r, "idsel.gamma": idsel_gamma}
+    pairs = [f"{key}={value}" for key, value in shorthands.items() if value is not None and key.split(".")[0] in names]
+    option_values = method_options(names, pairs + list(method_option or []))
 
     from tqdm import tqdm
 
-    from hawkcli import profiles
-    from hawkcli.cli.common import resolve_profile
+    from hawkcli.cli.common import announce_profile, resolve_profile
     from hawkcli.data.loaders import load as load_dataset
     from hawkcli.data.loaders import parse_source
-    from hawkcli.evaluate import Arm, Evaluator, ResultCache, summarize
+    from hawkcli.evaluate import Arm, Evaluator, ResultCache, model_key, summarize
     from hawkcli.models.loading import LoadOptions, default_model, load, load_config
 
     options = LoadOptions(model or default_model(), revision, offline, device, dtype, attn)
@@ -208,18 +226,26 @@ def compare(
     dataset = load_dataset(data, samples, seed)
     loaded = load(options)
     if prof is not None:
-        profiles.check_compatible(prof, loaded.model_id, loaded.adapter.num_heads, force)
+        announce_profile(prof, loaded.model_id, loaded.adapter.num_heads, force)
         data_name, _ = parse_source(data)
         warn_if_tuned_on_test(prof, data_name, dataset.split, profile_calib)
     arms = []
     for name in names:
         for k in [1.0] if name == "none" else keeps:
             arms.append(Arm(name, k, option_values.get(name, {}), prof if name == "hawk" else None))
-    cache = ResultCache(output)
-    evaluator = Evaluator(loaded, dataset, max_new_tokens, cache)
+    cache_path = output or default_cache(model_key(loaded), dataset.name)
+    evaluator = Evaluator(loaded, dataset, max_new_tokens, ResultCache(cache_path))
+    failures: list[str] = []
+    records: list[dict] = []
     total = len(arms) * len(dataset.examples)
-    with tqdm(total=total, desc="comparing (method × keep × sample)", unit="sample") as bar:
-        records = list(evaluator.run(arms, bar.update))
+    try:
+        with tqdm(total=total, desc="comparing (method × keep × sample)", unit="sample") as bar:
+            records = list(evaluator.run(arms, bar.update, None if _debug() else _reporter(failures, dataset)))
+    except BaseException:
+        _resume_hint(evaluator.cache, cache_path, total)
+        raise
+    if not records:
+        raise HawkError(f"every arm failed ({len(failures)}); nothing to summarise")
     rows = summarize(records)
     if plot is not None:
         _plot(rows, plot)
@@ -236,4 +262,44 @@ def compare(
         sys.stdout.write(render_csv(rows))
     else:
         render_table(rows, title)
-    return 0
+    if failures:
+        sys.stderr.write(f"hawk: {len(failures)} of {len(arms)} arms failed: {', '.join(failures)}\n")
+        return EXIT_PARTIAL
+    return EXIT_OK
+
+
+def _debug() -> bool:
+    import os
+
+    return os.environ.get("HAWK_DEBUG") == "1"
+
+
+def default_cache(model_key: str, data: str) -> Path:
+    from hawkcli.cache import keyed_file
+
+    return keyed_file("compare", ".jsonl", model_key, data)
+
+
+def _reporter(failures: list[str], dataset: Any) -> Any:
+    """Reports a failed arm in one line on stderr and remembers it; the comparison goes on."""
+    from hawkcli.cli.app import internal_error_line
+
+    def report(arm: Any, err: Exception, finished: int) -> None:
+        label = f"{arm.method} keep {arm.keep:g}"
+        reason = str(err) if isinstance(err, HawkError) else internal_error_line(err)
+        sys.stderr.write(
+            f"hawk: error: arm {label} failed after {finished} of {len(dataset.examples)} samples: {reason}\n"
+        )
+        failures.append(label)
+
+    return report
+
+
+def _resume_hint(cache: Any, path: Path, total: int) -> None:
+    """After Ctrl-C or a crash: what is saved, and the command that continues from it (the same one)."""
+    from hawkcli.cli import invocation
+
+    sys.stderr.write(
+        f"hawk: {len(cache.records)} finished sample results (of {total} asked for) are saved in {path}; "
+        f"resume with: {invocation.command()}\n"
+    )

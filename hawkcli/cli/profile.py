@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 
+from hawkcli.cli.common import OFFLINE_HELP, flag
 from hawkcli.errors import HawkError, InputError
 
 HELP = """Measure how much each attention head matters for visual understanding (per-head visual-token
@@ -25,6 +26,7 @@ ablation on calibration data) and write a head-importance .safetensors profile f
 
   torchrun --nproc_per_node 4 -m hawkcli.cli.app profile qwen2.5-vl-7b --calib chartqa:val
 
+Writes ./<model>.safetensors unless -o says otherwise, and never overwrites a file without --force.
 Interrupted runs keep their finished samples beside the output; `--resume` continues them.
 """
 
@@ -61,8 +63,21 @@ def _gather(results: dict, world: int) -> dict:
 
 
 def _default_output(model: str) -> Path:
-    name = Path(model).name if Path(model).exists() else model.split("/")[-1]
-    return Path("profiles") / f"{name}.safetensors"
+    """`./<model>.safetensors` in the current folder: never inside the package or a checkout's profiles/."""
+    name = Path(model).resolve().name if Path(model).exists() else model.split("/")[-1]
+    return Path(f"{name}.safetensors")
+
+
+def _check_output(out: Path, force: bool) -> None:
+    from hawkcli import profiles
+
+    if out.is_dir():
+        raise InputError(f"-o {out} is a folder; give a file name such as {out / 'profile.safetensors'}")
+    if not out.exists() or force:
+        return
+    shipped = out.resolve().parent == profiles.shipped_dir().resolve()
+    what = "is a profile shipped with hawk" if shipped else "exists"
+    raise InputError(f"{out} {what}; pass --force to overwrite it, or -o another file")
 
 
 def profile(
@@ -77,12 +92,13 @@ def profile(
     seed: int = typer.Option(0, "--seed"),
     scope: str = typer.Option("layer0", "--scope", help="layer0 | all-layers | layer:N"),
     metric: str = typer.Option("loglik", "--metric", help="loglik (teacher-forced answer log-likelihood) | accuracy"),
-    output: Path = typer.Option(None, "--output", "-o", help="Profile file [default: profiles/<model>.safetensors]."),
-    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run from its partial file."),
+    output: Path = typer.Option(None, "--output", "-o", help="Profile file [default: ./<model>.safetensors]."),
+    resume: bool = flag("--resume", "Continue an interrupted run from its partial file."),
+    force: bool = flag("--force", "Overwrite an existing output file."),
     batch_size: int = typer.Option(32, "--batch-size", "-b", min=1, help="(sample, head) rows per forward."),
     max_new_tokens: int = typer.Option(16, "--max-new-tokens", min=1, help="Answer length for --metric accuracy."),
     revision: str = typer.Option(None, "--revision"),
-    offline: bool = typer.Option(False, "--offline"),
+    offline: bool = flag("--offline", OFFLINE_HELP),
     device: str = typer.Option("auto", "--device", help="auto|cpu|cuda[:N]|mps"),
     dtype: str = typer.Option("auto", "--dtype", help="auto|float32|bfloat16|float16"),
     attn: str = typer.Option("sdpa", "--attn", help="sdpa|eager (ablation needs one of them)"),
@@ -100,6 +116,7 @@ def profile(
         raise InputError("--attn must be sdpa or eager for head ablation")
     model = model or default_model()
     out = output or _default_output(model)
+    _check_output(out, force)
     rank, world, dev = _distributed()
     options = LoadOptions(model, revision, offline, dev or device, dtype, attn, min_pixels, max_pixels)
 
@@ -178,6 +195,10 @@ def profile(
             rank_file.unlink(missing_ok=True)
         top = importance[0].argsort(descending=True)[:5].tolist()
         sys.stderr.write(f"hawk: wrote {out} (top heads: {', '.join(map(str, top))})\n")
+        try:
+            profiles.check_weights(importance[0], f"the first row of {out}")
+        except HawkError as err:
+            sys.stderr.write(f"hawk: warning: {err}; `hawk run --method hawk` will refuse it\n")
     if not out.exists() and rank == 0:
         raise HawkError(f"failed to write {out}")
     if world > 1:

@@ -9,9 +9,11 @@ from typing import Any
 
 import typer
 
-from hawkcli.errors import InputError
+from hawkcli.cli.common import METHOD_OPTION_HELP, OFFLINE_HELP, flag
+from hawkcli.errors import EXIT_CODES_HELP, EXIT_OK, EXIT_PARTIAL, InputError
 
-HELP = """Answer questions about images, keeping only the top --keep fraction of visual tokens.
+HELP = (
+    """Answer questions about images, keeping only the top --keep fraction of visual tokens.
 
 [bold]Examples[/bold]
 
@@ -25,9 +27,14 @@ HELP = """Answer questions about images, keeping only the top --keep fraction of
 
   convert photo.jpg png:- | hawk run --image - --question "How many people?"
 
-Output: the answer on a terminal; JSONL (one record per input, in order) when piped.
-Exit codes: 0 ok, 1 some items failed (their error records are in the output), 2 bad input.
+  hawk run --image x.png --question "..." --method fastv --method-option layer=3
+
+Output (--format): text, the answer, on a terminal; jsonl, one JSON record per line and per input, in
+order, when piped; json, one JSON document (an object for one input, an array for several).
+Failed items get {"id", "error"} records and a count on stderr.
 """
+    + EXIT_CODES_HELP
+)
 
 MODEL_HELP = "Model: hawk-demo (default; $HAWK_MODEL), an alias such as qwen2.5-vl-7b, a local folder, or a hub id."
 
@@ -60,6 +67,8 @@ def _items(image: str | None, images: str | None, input_: str | None, question: 
     if question is None or not question.strip():
         raise InputError("--question must not be empty")
     if image is not None:
+        if image != "-" and Path(image).is_dir():
+            raise InputError(f"--image {image} is a folder; use --images {image} to ask about every image in it")
         if image != "-" and not Path(image).is_file():
             raise InputError(f"--image {image}: no such file")
         return [inputs.single(image, question)], False
@@ -78,10 +87,11 @@ def run(
     ),
     prune: float = typer.Option(None, "--prune", help="Fraction pruned (the complement of --keep)."),
     profile: str = typer.Option(None, "--profile", help="Head-importance file or shipped profile name (hawk)."),
-    force: bool = typer.Option(False, "--force", help="Use a profile made for another model id."),
+    force: bool = flag("--force", "Use a profile made for another model id."),
     normalization: str = typer.Option(
-        "l2", "--normalization", help="hawk/uniform score normalisation: l2|softmax|minmax."
+        None, "--normalization", help="hawk/uniform score normalisation: l2|softmax|minmax. \\[default: l2]"
     ),
+    method_option: list[str] = typer.Option(None, "--method-option", "-O", help=METHOD_OPTION_HELP),
     max_new_tokens: int = typer.Option(128, "--max-new-tokens", min=1),
     temperature: float = typer.Option(0.0, "--temperature", min=0.0, help="0 = greedy decoding."),
     seed: int = typer.Option(0, "--seed"),
@@ -90,10 +100,14 @@ def run(
         None, "--overlay", help="Save the image with pruned regions dimmed (a .png; a folder for multi-item runs)."
     ),
     fmt: str = typer.Option(
-        "auto", "--format", "-f", help="auto|text|json|jsonl (auto: text on a terminal, JSONL when piped)."
+        "auto",
+        "--format",
+        "-f",
+        help="auto|text|json|jsonl: jsonl = a record per line, json = one document (auto: text on a terminal, "
+        "jsonl when piped).",
     ),
     revision: str = typer.Option(None, "--revision", help="Hub revision (branch, tag or commit)."),
-    offline: bool = typer.Option(False, "--offline", help="Never touch the network (HF_HUB_OFFLINE=1)."),
+    offline: bool = flag("--offline", OFFLINE_HELP),
     device: str = typer.Option("auto", "--device", help="auto|cpu|cuda[:N]|mps"),
     dtype: str = typer.Option("auto", "--dtype", help="auto|float32|bfloat16|float16"),
     attn: str = typer.Option(
@@ -104,9 +118,12 @@ def run(
         None, "--max-pixels", help="Image processor max_pixels (1008 visual tokens ≈ 1008*28*28)."
     ),
 ) -> int:
+    from hawkcli.cli.common import method_options
     from hawkcli.output import RecordWriter, resolve_format
 
     keep_value = _keep_value(keep, prune)
+    pairs = ([f"normalization={normalization}"] if normalization is not None else []) + list(method_option or [])
+    chosen = method_options([method], pairs)[method]
     out_format = resolve_format(fmt)
     source, multi = _items(image, images, input_, question)
     if overlay is not None:
@@ -120,7 +137,7 @@ def run(
     options = LoadOptions(model or default_model(), revision, offline, device, dtype, attn, min_pixels, max_pixels)
     from hawkcli.cli.common import load_for_method
 
-    loaded, cfg = load_for_method(options, method, keep_value, profile, force, {"normalization": normalization})
+    loaded, cfg = load_for_method(options, method, keep_value, profile, force, chosen)
     cfg.max_new_tokens, cfg.temperature, cfg.seed = max_new_tokens, temperature, seed
     if overlay is not None:
         cfg.overlay, cfg.overlay_is_dir = str(overlay), multi
@@ -130,12 +147,17 @@ def run(
     from hawkcli.infer import answer_batch
 
     writer = RecordWriter(out_format, multi)
-    failed = 0
+    failed = done = 0
     with tqdm(desc="answering", unit="item", disable=not multi, leave=False) as bar:
         for chunk in _batched(source, batch_size):
             for record in answer_batch(loaded, chunk, cfg):
                 failed += "error" in record
+                done += 1
                 writer.write(record)
             bar.update(len(chunk))
     writer.close()
-    return 1 if failed else 0
+    if failed:
+        import sys
+
+        sys.stderr.write(f"hawk: {failed} of {done} item{'s' if done != 1 else ''} failed (see their error records)\n")
+    return EXIT_PARTIAL if failed else EXIT_OK

@@ -161,7 +161,9 @@ def _image(value: Any, base: Path | None, source: str) -> Any:
             image = value
         else:
             raise InputError(f"dataset {source}: unsupported image value {type(value).__name__}")
-        return image.convert("RGB")
+        from hawkcli.inputs import to_rgb
+
+        return to_rgb(image)
     except OSError as err:
         raise InputError(f"dataset {source}: unreadable image ({err})") from err
 

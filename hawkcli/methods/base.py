@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
@@ -9,6 +10,8 @@ import torch
 
 from hawkcli.core.scoring import top_k_sorted
 from hawkcli.errors import HawkError
+
+_BOOLS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
 @dataclass
@@ -69,6 +72,24 @@ class PruneMethod:
             allowed = ", ".join(sorted(known)) or "none"
             raise HawkError(f"method {cls.name} has no option {', '.join(unknown)} (options: {allowed})")
         return cls.Options(**raw)
+
+    @classmethod
+    def parse_option(cls, key: str, text: str) -> Any:
+        """One option value from the command line (`layer=3`), converted to the option's declared type."""
+        hints = typing.get_type_hints(cls.Options)
+        if key not in hints:
+            cls.make_options({key: None})  # raises the "no option" error listing the options
+        kind = hints[key]
+        try:
+            if kind is bool:
+                lowered = text.strip().lower()
+                if lowered not in _BOOLS:
+                    raise ValueError(text)
+                return _BOOLS[lowered]
+            return kind(text)
+        except (TypeError, ValueError) as err:
+            name = getattr(kind, "__name__", str(kind))
+            raise HawkError(f"method {cls.name} option {key}={text!r}: expected {name}") from err
 
     def prune_layer(self) -> int:
         """Decoder layer before which tokens are dropped: 0 = before the language model (most methods)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,7 +93,47 @@ def resolve_model(name: str) -> str:
         return str(path.resolve())
     if name.startswith(("/", ".", "~")) or name.count("/") > 1:
         raise InputError(f"model folder {name} does not exist")
+    if "/" not in name:
+        # Every VLM hawk supports lives under an organisation (org/name): this is a mistyped alias.
+        raise InputError(f"unknown model {name!r}: not an alias, a local folder or a hub id (org/name){_suggest(name)}")
     return name
+
+
+def _suggest(name: str) -> str:
+    import difflib
+
+    known = [DEMO_ALIAS, *ALIASES]
+    close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.5)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"{hint} (aliases: {', '.join(known)})"
+
+
+def check_hub(name: str, resolved: str, revision: str | None) -> None:
+    """For a hub id: fail in one line, at once, when it cannot be had; go offline when only the cache can."""
+    from hawkcli.models import hub
+
+    if Path(resolved).is_dir():
+        return
+    hub.quiet()
+    where = f"the hub cache ({hub.cache_dir()})"
+    if hub.offline():
+        if not hub.cached(resolved, revision):
+            raise HawkError(
+                f"cannot load model {name!r}: offline, and {resolved} is not in {where}; download it where there "
+                "is a network or pass a local checkpoint folder"
+            )
+        return
+    if hub.reachable():
+        return
+    if hub.cached(resolved, revision):
+        sys.stderr.write(f"hawk: the hub ({hub.endpoint()}) is unreachable; using the copy in {where}\n")
+        hub.go_offline()
+        return
+    label = repr(name) if name == resolved else f"{name!r} ({resolved})"
+    raise HawkError(
+        f"cannot load model {label}: not a local folder, not in {where}, and the hub ({hub.endpoint()}) is "
+        "unreachable; pass a local checkpoint folder, or download it where there is a network and use --offline"
+    )
 
 
 def model_id_for(name: str, resolved: str) -> str:
@@ -175,6 +216,7 @@ def load_config(options: LoadOptions) -> Any:
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ["HF_DATASETS_OFFLINE"] = "1"
     resolved = resolve_model(options.model)
+    check_hub(options.model, resolved, options.revision)
     _quiet_transformers()
     from transformers import AutoConfig
 
@@ -219,7 +261,13 @@ def load(options: LoadOptions) -> LoadedModel:
     model.eval()
     input_device = next(model.parameters()).device
     return LoadedModel(
-        model, processor, adapter_for(model), model_id_for(options.model, resolved), options.model, input_device
+        model,
+        processor,
+        adapter_for(model),
+        model_id_for(options.model, resolved),
+        options.model,
+        input_device,
+        fingerprint(resolved, options.revision),
     )
 
 

@@ -116,7 +116,9 @@ def test_scopes_and_metrics(capsys, tiny_qwen2, tmp_path):
     p = profiles.load(str(out))
     assert p.metadata["hawk.layers"] == "all" and p.metadata["hawk.metric"] == "accuracy"
     assert len(p.head_weights(0)) == 4
-    assert profile(capsys, tiny_qwen2, out, "--scope", "layer:1")[0] == 0
+    code, err = profile(capsys, tiny_qwen2, out, "--scope", "layer:1")
+    assert code == 2 and "--force" in err and err.count("\n") == 1
+    assert profile(capsys, tiny_qwen2, out, "--scope", "layer:1", "--force")[0] == 0
     assert profiles.load(str(out)).layers == [1]
 
 

@@ -9,6 +9,7 @@ from transformers import AutoModelForImageTextToText, DynamicCache
 import hawkcli
 from hawkcli.errors import HawkError
 from hawkcli.methods.registry import method_names
+from hawkcli.models.calls import convention_for
 from hawkcli.models.processor import VLProcessor
 from tests.conftest import make_image
 
@@ -87,12 +88,13 @@ def test_pruned_run_equals_dropping_tokens_before_the_language_model(tiny_model_
         row = stats.rows[0]
         assert row.kept_visual_tokens == -(-row.visual_tokens // 4)
         keep = kept_positions(model, inputs["input_ids"], torch.tensor(row.kept_visual_indices))
-        assert out.past_key_values.get_seq_length() == keep.numel() == row.kept_prompt_tokens
+        lm = model.model.language_model
+        calls = convention_for(lm)
+        assert calls.output_cache(out).get_seq_length() == keep.numel() == row.kept_prompt_tokens
 
         embeds, pos = reference_inputs(model, inputs)
-        lm = model.model.language_model
         cache = DynamicCache(config=model.config.text_config)
-        ref = lm(inputs_embeds=embeds[:, keep], position_ids=pos[..., keep], past_key_values=cache, use_cache=True)
+        ref = lm(inputs_embeds=embeds[:, keep], position_ids=pos[..., keep], **{calls.cache: cache}, use_cache=True)
         ref_logits = model.lm_head(ref.last_hidden_state)
         torch.testing.assert_close(out.logits, ref_logits, rtol=0, atol=1e-6)
 
@@ -101,7 +103,7 @@ def test_pruned_run_equals_dropping_tokens_before_the_language_model(tiny_model_
         last = pos[..., -1:]
         for step in range(len(tokens) - 1):
             e = lm.get_input_embeddings()(torch.tensor([[ref_tokens[-1]]]))
-            h = lm(inputs_embeds=e, position_ids=last + step + 1, past_key_values=cache, use_cache=True)
+            h = lm(inputs_embeds=e, position_ids=last + step + 1, **{calls.cache: cache}, use_cache=True)
             ref_tokens.append(int(model.lm_head(h.last_hidden_state)[0, -1].argmax()))
     assert tokens.tolist() == ref_tokens
     assert no_hooks(model)
@@ -189,13 +191,14 @@ def test_fastv_matches_a_hand_built_two_stage_decoder(tiny_qwen25):
             out = model(**inputs, use_cache=True)
             tokens = greedy(model, inputs)[0, inputs["input_ids"].shape[1] :]
         keep = kept_positions(model, inputs["input_ids"], torch.tensor(stats.rows[0].kept_visual_indices))
-        assert [layer.keys.shape[2] for layer in out.past_key_values.layers] == [
+        lm = model.model.language_model
+        calls = convention_for(lm)
+        assert [layer.keys.shape[2] for layer in calls.output_cache(out).layers] == [
             inputs["input_ids"].shape[1],
             keep.numel(),
         ]
 
         embeds, pos = reference_inputs(model, inputs)
-        lm = model.model.language_model
         cache = DynamicCache(config=model.config.text_config)
 
         def run(h, positions, select=None):
@@ -203,7 +206,9 @@ def test_fastv_matches_a_hand_built_two_stage_decoder(tiny_qwen25):
             for i, layer in enumerate(lm.layers):
                 if i == K and select is not None:
                     h, cos, sin = h[:, select], cos[:, select], sin[:, select]
-                h = layer(h, attention_mask=None, position_embeddings=(cos, sin), past_key_values=cache, use_cache=True)
+                h = layer(
+                    h, attention_mask=None, position_embeddings=(cos, sin), **{calls.cache: cache}, use_cache=True
+                )
             return model.lm_head(lm.norm(h))
 
         ref_logits = run(embeds, pos, keep)
