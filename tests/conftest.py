@@ -8,6 +8,8 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+# hawk's resumable caches (compare results) go to a throw-away folder, never the user's ~/.cache/hawk.
+os.environ["HAWK_CACHE_DIR"] = __import__("tempfile").mkdtemp(prefix="hawk-test-cache-")
 
 WORDS = "what colour is the circle square red blue green ? which shape describe how many".split()  # noqa: SIM905
 
@@ -47,3 +49,33 @@ def image_dir(tmp_path):
     for i, size in enumerate([(100, 80), (60, 60), (90, 120)]):
         make_image(i, size).save(tmp_path / f"img{i}.png")
     return tmp_path
+
+
+class Boom(Exception):
+    """What a bug inside a pruning method raises in the failure tests."""
+
+
+@pytest.fixture
+def failing_method():
+    """A registered method (`flaky-test`) that fails on its third selection, the way a bug in a method would.
+
+    Yields (class, calls): set `class.error` to change what it raises; `calls` counts selections.
+    """
+    from hawkcli.methods import registry
+    from hawkcli.methods.random import RandomKeep
+
+    seen: list[int] = []
+
+    @registry.register
+    class Flaky(RandomKeep):
+        name = "flaky-test"
+        error: type[BaseException] = Boom
+
+        def select(self, ctx, k):
+            seen.append(1)
+            if len(seen) == 3:
+                raise self.error("kaput")
+            return super().select(ctx, k)
+
+    yield Flaky, seen
+    registry._METHODS.pop("flaky-test")

@@ -41,3 +41,45 @@ def test_wheel_contains_demo_model_and_profiles(tmp_path):
         assert required in names, required
     size = zipfile.ZipFile(wheel).getinfo("hawkcli/assets/hawk-demo/model.safetensors").file_size
     assert size <= 25 * 2**20
+
+
+def _pins() -> dict[str, str]:
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pins[canonicalize_name(name)] = version.strip()
+    return pins
+
+
+def test_constraints_pin_every_dependency_inside_its_range():
+    """setup.sh installs constraints.txt: each direct dependency is pinned, and the pin is a tested version."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = _pins()
+    for line in project["dependencies"] + project["optional-dependencies"]["test"]:
+        req = Requirement(line)
+        name = canonicalize_name(req.name)
+        assert name in pins, f"{req.name} is not pinned in constraints.txt"
+        assert req.specifier.contains(Version(pins[name])), f"{req.name}=={pins[name]} is outside {req.specifier}"
+        assert any(s.operator == ">=" for s in req.specifier) and any(s.operator == "<" for s in req.specifier), (
+            f"{req.name}: give a tested range with both ends"
+        )
+
+
+def test_installed_versions_are_the_pinned_ones():
+    """What the suite runs on is what constraints.txt says (CI installs it; check-latest.sh does not)."""
+    import os
+    from importlib.metadata import version
+
+    if os.environ.get("HAWK_UNPINNED") == "1":  # set by scripts/check-latest.sh
+        return
+    for name in ("transformers", "tokenizers", "huggingface-hub", "datasets", "safetensors", "typer", "rich"):
+        assert version(name) == _pins()[name], f"{name} {version(name)} installed, constraints.txt pins {_pins()[name]}"

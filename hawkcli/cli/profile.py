@@ -183,7 +183,7 @@ def profile(
             "hawk.calib.splits": ",".join(d.split for d in datasets),
             "hawk.calib.samples": ",".join(str(len(d.examples)) for d in datasets),
             "hawk.calib.seed": str(seed),
-            "hawk.created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "hawk.created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "hawk.torch_version": torch.__version__,
             "hawk.transformers_version": transformers.__version__,
             "hawk.dtype": str(loaded.model.dtype).replace("torch.", ""),

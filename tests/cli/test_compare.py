@@ -142,3 +142,65 @@ def test_retrained_weights_do_not_reuse_cached_results(tiny_qwen25, tmp_path):
         p.data.add_(0.01)
     model.save_pretrained(copy)
     assert fingerprint(str(copy), None) != before
+
+
+def test_default_cache_resumes_without_recomputing(capsys, monkeypatch, tiny_qwen25, local_data, tmp_path):
+    from hawkcli import evaluate
+
+    monkeypatch.setenv("HAWK_CACHE_DIR", str(tmp_path / "cache"))
+    args = ("--methods", "none,random", "--keep", "0.5", "-f", "json")
+    assert compare(capsys, tiny_qwen25, local_data, *args)[0] == 0
+    files = list((tmp_path / "cache" / "compare").glob("*.jsonl"))
+    assert len(files) == 1 and len(files[0].read_text().splitlines()) == 6
+    calls = []
+    monkeypatch.setattr(evaluate.Evaluator, "run_one", lambda self, arm, ex: calls.append(arm) or {})
+    code, out, _ = compare(capsys, tiny_qwen25, local_data, *args)
+    assert code == 0 and calls == [] and len(json.loads(out)["rows"]) == 2
+
+
+def test_a_failing_arm_is_reported_and_the_others_finish(capsys, tiny_qwen25, local_data, tmp_path, failing_method):
+    code, out, err = compare(capsys, tiny_qwen25, local_data, "--methods", "none,flaky-test,random", "--keep", "0.5",
+                             "-f", "json", "-o", str(tmp_path / "r.jsonl"))  # fmt: skip
+    assert code == 1
+    assert "arm flaky-test keep 0.5 failed after 1 of 3 samples: internal error: Boom: kaput" in err
+    assert "1 of 3 arms failed: flaky-test keep 0.5" in err
+    assert {r["method"] for r in json.loads(out)["rows"]} == {"none", "random"}
+
+
+def test_ctrl_c_says_what_is_saved_and_how_to_resume(capsys, tiny_qwen25, local_data, tmp_path, failing_method):
+    cls, seen = failing_method
+    cls.error = KeyboardInterrupt
+    cache = tmp_path / "r.jsonl"
+    code, _, err = compare(capsys, tiny_qwen25, local_data, "--methods", "none,flaky-test", "--keep", "0.5",
+                           "-o", str(cache))  # fmt: skip
+    assert code == 130
+    assert f"4 finished sample results (of 6 asked for) are saved in {cache}" in err
+    assert "resume with: hawk compare --model" in err and "--methods none,flaky-test" in err
+    seen.clear()
+    seen.extend([1] * 10)  # no more failures: the resumed run computes only the two missing samples
+    code, out, _ = compare(capsys, tiny_qwen25, local_data, "--methods", "none,flaky-test", "--keep", "0.5",
+                           "-o", str(cache), "-f", "json")  # fmt: skip
+    assert code == 0 and len(cache.read_text().splitlines()) == 6
+    assert len(seen) == 10 + 1 + 2  # warm-up + the two samples that were missing
+
+
+def test_memory_is_not_a_zero_on_cpu(capsys, tiny_qwen25, local_data, tmp_path):
+    code, out, _ = compare(capsys, tiny_qwen25, local_data, "--methods", "none", "-o", str(tmp_path / "r.jsonl"))
+    assert code == 0
+    row = next(line for line in out.splitlines() if line.startswith("│ none "))
+    assert row.rstrip().rstrip("│").rstrip().endswith("—")
+    assert "mem MB — : not measured" in out
+    code, out, _ = compare(capsys, tiny_qwen25, local_data, "--methods", "none", "-o", str(tmp_path / "r.jsonl"),
+                           "-f", "json")  # fmt: skip
+    assert json.loads(out)["rows"][0]["memory_mb"] is None
+
+
+def test_method_options_reach_the_arm_and_are_validated(capsys, tiny_qwen25, local_data, tmp_path):
+    code, out, _ = compare(capsys, tiny_qwen25, local_data, "--methods", "idsel", "--keep", "0.5",
+                           "-O", "idsel.gamma=5", "-f", "json", "-o", str(tmp_path / "r.jsonl"))  # fmt: skip
+    assert code == 0
+    assert {json.loads(x)["options"]["gamma"] for x in (tmp_path / "r.jsonl").read_text().splitlines()} == {5.0}
+    for option, message in (("gamma=abc", "expected float"), ("nope=1", "has an option 'nope'"),
+                            ("random.gamma=1", "not among"), ("gamma", "expected key=value")):  # fmt: skip
+        code, _, err = compare(capsys, tiny_qwen25, local_data, "--methods", "idsel", "-O", option)
+        assert code == 2 and message in err and err.count("\n") == 1, err

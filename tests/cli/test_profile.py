@@ -212,3 +212,32 @@ def test_methods_lists_every_method_with_options(capsys):
     rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
     assert rows["fastv"]["options"] == {"layer": 2} and rows["hawk"]["needs_profile"]
     assert rows["vispruner"]["options"]["important_ratio"] == 0.5 and rows["idsel"]["options"]["gamma"] == 20.0
+
+
+def test_default_output_is_the_current_folder_and_never_overwritten(capsys, monkeypatch, tiny_qwen25, tmp_path):
+    shipped = {p: p.read_bytes() for p in profiles.shipped_profiles().values()}
+    monkeypatch.chdir(tmp_path)
+    assert main(["profile", str(tiny_qwen25), "--calib", "synth", "-n", "2"]) == 0
+    out = tmp_path / f"{tiny_qwen25.name}.safetensors"
+    assert out.is_file() and sorted(p.name for p in tmp_path.iterdir()) == [out.name]
+    assert "wrote" in capsys.readouterr().err
+    before = out.read_bytes()
+    assert main(["profile", str(tiny_qwen25), "--calib", "synth", "-n", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "exists; pass --force" in err and err.count("\n") == 1 and out.read_bytes() == before
+    assert {p: p.read_bytes() for p in profiles.shipped_profiles().values()} == shipped
+
+
+def test_a_shipped_profile_is_named_as_such(capsys, tiny_qwen25):
+    target = profiles.shipped_profiles()["hawk-demo"]
+    assert main(["profile", str(tiny_qwen25), "--calib", "synth", "-n", "2", "-o", str(target)]) == 2
+    assert "is a profile shipped with hawk; pass --force" in capsys.readouterr().err
+
+
+def test_output_in_a_folder_that_does_not_exist_yet(capsys, monkeypatch, tiny_qwen25, tmp_path):
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    out = tmp_path / "new" / "deeper" / "p.safetensors"
+    assert main(["profile", str(tiny_qwen25), "--calib", "synth", "-n", "2", "-o", str(out)]) == 0
+    assert out.is_file() and sorted(p.name for p in out.parent.iterdir()) == ["p.safetensors"]

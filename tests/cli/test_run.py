@@ -198,3 +198,73 @@ def test_hawk_model_environment_variable_sets_the_default(capsys, monkeypatch, t
                          "--max-new-tokens", "1", "-f", "jsonl")  # fmt: skip
     assert code == 0, err
     assert records(out)[0]["model"] == str(tiny_qwen25)
+
+
+def test_a_folder_given_as_image_suggests_images(capsys, tiny_qwen25, image_dir):
+    code, _, err = run(capsys, "--model", str(tiny_qwen25), "--image", str(image_dir), "-q", "what ?")
+    assert code == 2 and f"is a folder; use --images {image_dir}" in err and err.count("\n") == 1
+
+
+def test_failed_items_are_counted_on_stderr(capsys, tiny_qwen25, image_dir):
+    (image_dir / "broken.png").write_bytes(b"not a png")
+    code, out, err = run(capsys, "--model", str(tiny_qwen25), "--images", str(image_dir), "-q", "what ?",
+                         "--method", "uniform", "--max-new-tokens", "1", "-f", "jsonl")  # fmt: skip
+    assert code == 1 and len(records(out)) == 4
+    assert "hawk: 1 of 4 items failed" in err
+
+
+def test_an_internal_error_has_its_own_exit_code(capsys, tiny_qwen25, image_dir, failing_method):
+    _, seen = failing_method
+    seen.extend([1, 1])  # the next selection raises
+    code, _, err = run(capsys, "--model", str(tiny_qwen25), "--image", str(image_dir / "img0.png"), "-q", "x",
+                       "--method", "flaky-test")  # fmt: skip
+    assert code == 3 and err.startswith("hawk: error: internal error: Boom: kaput") and err.count("\n") == 1
+
+
+def test_json_is_one_document_and_jsonl_a_record_per_line(capsys, tiny_qwen25, image_dir):
+    args = ["--model", str(tiny_qwen25), "--images", str(image_dir), "-q", "x", "--method", "uniform",
+            "--max-new-tokens", "1"]  # fmt: skip
+    code, out, _ = run(capsys, *args, "-f", "json")
+    assert code == 0 and [r["id"] for r in json.loads(out)] == ["img0.png", "img1.png", "img2.png"]
+    code, out, _ = run(capsys, *args, "-f", "jsonl")
+    assert (
+        code == 0
+        and len(out.splitlines()) == 3
+        and all(json.loads(line)["answer"] is not None for line in out.splitlines())
+    )
+
+
+def test_method_option_sets_a_typed_option(capsys, tiny_qwen25, image_dir):
+    args = ["--model", str(tiny_qwen25), "--image", str(image_dir / "img0.png"), "-q", "x", "--max-new-tokens", "1",
+            "-f", "json", "--keep", "0.5"]  # fmt: skip
+    code, out, err = run(capsys, *args, "--method", "fastv", "--method-option", "layer=1")
+    assert code == 0, err
+    assert json.loads(out)["kept_visual_tokens"] < json.loads(out)["visual_tokens"]
+    for extra, message in ((["--method", "fastv", "-O", "layer=x"], "expected int"),
+                           (["--method", "fastv", "-O", "layer=0"], "layer must be"),
+                           (["--method", "random", "--normalization", "l2"], "has an option 'normalization'"),
+                           (["--method", "random", "-O", "fastv.layer=1"], "not among")):  # fmt: skip
+        code, _, err = run(capsys, *args, *extra)
+        assert code == 2 and message in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [([float("nan")] * 4, "NaN"), ([1.0, -0.5, 0.2, 0.1], "negative"), ([0.0] * 4, "all zeros")],
+)
+def test_unusable_profiles_are_refused(capsys, tiny_qwen25, image_dir, tmp_path, values, message):
+    from hawkcli import profiles
+
+    path = profiles.save(tmp_path / "bad.safetensors", [values], {"hawk.model_id": str(tiny_qwen25)})
+    code, _, err = run(capsys, "--model", str(tiny_qwen25), "--image", str(image_dir / "img0.png"), "-q", "x",
+                       "--profile", str(path))  # fmt: skip
+    assert code == 2 and message in err and err.count("\n") == 1, err
+
+
+def test_run_says_which_profile_it_uses(capsys, tiny_qwen25, image_dir, tmp_path):
+    from hawkcli import profiles
+
+    path = profiles.save(tmp_path / "mine.safetensors", [[0.4, 0.3, 0.2, 0.1]], {"hawk.model_id": str(tiny_qwen25)})
+    code, _, err = run(capsys, "--model", str(tiny_qwen25), "--image", str(image_dir / "img0.png"), "-q", "x",
+                       "--profile", str(path), "--max-new-tokens", "1")  # fmt: skip
+    assert code == 0 and f"hawk: profile {path} (--profile)" in err
