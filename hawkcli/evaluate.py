@@ -147,7 +147,7 @@ class Evaluator:
         per_layer = _prefill_layers(self.loaded, arm, row)
         generated = int((seq != self.loaded.processor.tokenizer.pad_token_id).sum())
         kv_bytes = 2 * sum(per_layer) * self.shape.kv_heads * self.shape.head_dim * self.loaded.model.dtype.itemsize
-        grid = inputs["image_grid_thw"][0]
+        patches = self.loaded.adapter.vision_patches(inputs)
         return {
             "key": arm.key(self.model_key, example.id),
             "model": self.loaded.name,
@@ -163,12 +163,11 @@ class Evaluator:
             "visual_tokens": row.visual_tokens,
             "kept_visual_tokens": row.kept_visual_tokens,
             "kept_visual_indices": row.kept_visual_indices,
-            "visual_grid": grid.tolist(),
             "prompt_tokens": row.prompt_tokens,
             "prefill_flops": prefill_flops(self.shape, per_layer),
             "fastv_flops": fastv_formula(self.shape, per_layer),
             "decode_flops_first": decode_flops(self.shape, per_layer),
-            "vision_flops": vision_flops(self.vision, int(grid.prod())) if self.vision else None,
+            "vision_flops": vision_flops(self.vision, patches) if self.vision and patches else None,
             "prefill_ms": m.prefill_ms,
             "total_ms": m.total_ms,
             "selection_ms": stats.scoring_ms,

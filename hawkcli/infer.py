@@ -112,22 +112,24 @@ def _answer_images(loaded: LoadedModel, items: list[Item], images: list[Any], cf
                 "scoring_ms": round(stats.scoring_ms, 3),
                 "total_ms": round(total_ms, 3),
                 "batch_size": len(items),
-                "visual_grid": inputs["image_grid_thw"][row].tolist(),
             }
         )
+    if cfg.overlay:
+        _save_overlays(loaded, inputs, items, images, records, cfg)
     return records
 
 
-def _save_overlays(loaded: LoadedModel, items: list[Item], images: list[Any], records: list[dict], cfg: RunConfig):
+def _save_overlays(
+    loaded: LoadedModel, inputs: Any, items: list[Item], images: list[Any], records: list[dict], cfg: RunConfig
+) -> None:
     from pathlib import Path
 
     from hawkcli.overlay import save_overlay
 
-    for item, image, record in zip(items, images, records, strict=True):
-        if "error" in record:
-            continue
+    for row, (item, image, record) in enumerate(zip(items, images, records, strict=True)):
         target = Path(cfg.overlay) / f"{Path(item.id).stem}.png" if cfg.overlay_is_dir else Path(cfg.overlay)
-        save_overlay(loaded.adapter, image, record["visual_grid"], record["kept_visual_indices"], target)
+        layout = loaded.processor.layout(inputs, row, [image.size])
+        save_overlay(image, layout, record["kept_visual_indices"], target)
         record["overlay"] = str(target)
 
 
@@ -163,8 +165,6 @@ def answer_batch(loaded: LoadedModel, items: list[Item], cfg: RunConfig) -> list
             else:
                 # Retry one by one so only the offending item fails.
                 records = [answer_batch(loaded, [it], cfg)[0] for it in batch]
-        if cfg.overlay:
-            _save_overlays(loaded, batch, images, records, cfg)
         for i, record in zip(good, records, strict=True):
             results[i] = record
     return [results[i] for i in range(len(items))]

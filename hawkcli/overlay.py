@@ -27,5 +27,8 @@ def draw_kept(image: Image.Image, boxes: list[tuple[int, int, int, int]], kept: 
     return out
 
 
-def save_overlay(adapter: Any, image: Image.Image, grid_thw: list[int], kept: list[int], path: Any) -> None:
-    draw_kept(image, adapter.token_boxes(grid_thw, image.size), kept).save(path)
+def save_overlay(image: Image.Image, layout: list[Any], kept: list[int], path: Any) -> None:
+    """`layout`: the row's `VisualSpan`s (from the family's inputs); `kept`: indices among its visual tokens."""
+    from hawkcli.core.geometry import token_boxes
+
+    draw_kept(image, token_boxes(layout), kept).save(path)

@@ -140,6 +140,7 @@ def _overlays(loaded: Any, dataset: Any, records: list[dict], out: Path, count: 
     """For the first samples: one picture per keep < 1, methods side by side."""
     from PIL import Image, ImageDraw
 
+    from hawkcli.core.geometry import token_boxes
     from hawkcli.overlay import draw_kept
 
     out.mkdir(parents=True, exist_ok=True)
@@ -147,13 +148,14 @@ def _overlays(loaded: Any, dataset: Any, records: list[dict], out: Path, count: 
     keeps = sorted({r["keep"] for r in records if r["keep"] < 1})
     methods = list(dict.fromkeys(r["method"] for r in records if r["method"] != "none"))
     for example in dataset.examples[:count]:
+        inputs = loaded.processor([example.image], [example.question])
+        boxes = token_boxes(loaded.processor.layout(inputs, 0, [example.image.size]))
         for keep in keeps:
             panels = []
             for method in methods:
                 r = by_key.get((example.id, method, keep))
                 if r is None:
                     continue
-                boxes = loaded.adapter.token_boxes(r["visual_grid"], example.image.size)
                 panel = draw_kept(example.image, boxes, r["kept_visual_indices"])
                 ImageDraw.Draw(panel).text((4, 4), method, fill=(255, 255, 255))
                 panels.append(panel)

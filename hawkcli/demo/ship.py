@@ -15,8 +15,8 @@ import torch
 
 from hawkcli.data import synth
 from hawkcli.demo.train import evaluate
+from hawkcli.models.families.qwen2_vl import QwenVLInputs
 from hawkcli.models.loading import demo_path
-from hawkcli.models.processor import VLProcessor
 
 FILES = (
     "config.json",
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     source = args.run / "model"
     meta = json.loads((source / "training.json").read_text())
     model = AutoModelForImageTextToText.from_pretrained(source).eval()
-    processor = VLProcessor.from_pretrained(str(source))
+    processor = QwenVLInputs.from_pretrained(str(source))
     accuracy = evaluate(model, processor, args.eval_samples, synth.DEFAULT_TASKS)
     full = evaluate(model, processor, args.eval_samples, synth.TASKS)
     log = [json.loads(line) for line in (args.run / "train.log").read_text().splitlines()]

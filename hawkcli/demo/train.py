@@ -25,7 +25,7 @@ import torch
 from hawkcli.data import synth
 from hawkcli.demo.checkpoint import build_checkpoint
 from hawkcli.demo.spec import demo_spec, tiny_spec
-from hawkcli.models.processor import VLProcessor
+from hawkcli.models.families.qwen2_vl import QwenVLInputs
 
 
 def curriculum_max_objects(step: int, args: argparse.Namespace) -> int:
@@ -141,7 +141,7 @@ class _VisionCapture:
         self.features = output.pooler_output
 
 
-def training_inputs(processor: VLProcessor, samples: list[synth.SynthSample]) -> tuple[dict, torch.Tensor]:
+def training_inputs(processor: QwenVLInputs, samples: list[synth.SynthSample]) -> tuple[dict, torch.Tensor]:
     """Teacher-forced batch; loss on the answer tokens and the end-of-turn token only."""
     inputs, target = processor.with_answers(
         [s.image for s in samples], [s.question for s in samples], [s.answer for s in samples]
@@ -152,7 +152,7 @@ def training_inputs(processor: VLProcessor, samples: list[synth.SynthSample]) ->
 
 @torch.no_grad()
 def evaluate(
-    model, processor: VLProcessor, n: int, tasks: tuple[str, ...] = synth.TASKS, batch_size: int = 16
+    model, processor: QwenVLInputs, n: int, tasks: tuple[str, ...] = synth.TASKS, batch_size: int = 16
 ) -> dict[str, float]:
     """Greedy accuracy per task on the first `n` synth test samples."""
     model.eval()
@@ -247,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.size == "tiny":
             spec = tiny_spec(spec)
         build_checkpoint(init_dir, spec)
-    processor = VLProcessor.from_pretrained(str(init_dir))
+    processor = QwenVLInputs.from_pretrained(str(init_dir))
     model = AutoModelForImageTextToText.from_pretrained(str(init_dir), dtype=torch.float32)
     model.train()
     probe = TokenProbe(model.config.text_config.hidden_size)

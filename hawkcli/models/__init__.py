@@ -1,1 +1,1 @@
-"""Per-architecture knowledge (adapters), model loading and input processing."""
+"""Per-family knowledge (one adapter file per family in `families/`), model loading and input processing."""

@@ -1,22 +1,33 @@
-"""What hawk needs to know about a VLM architecture, and nothing more.
+"""What hawk needs to know about a VLM family, and nothing more: the adapter interface.
 
-An adapter answers: where the multimodal wrapper and the text decoder are, which token ids are
-visual, which tokens form the text query, and how to get decoder-layer-0 queries and keys. The
-pruning hooks and every method are written against this interface only.
+An adapter answers, for one loaded model: where the multimodal wrapper, the text decoder and the
+vision tower are; which token ids are visual and which tokens form the text query; how decoder
+layer 0 projects queries and keys; what the text model receives at prefill and how to gather the
+kept positions of it; and, where the family has it, a vision-side saliency. The pruning engine and
+every method are written against this interface only. The defaults below fit a decoder that takes
+`inputs_embeds`, a 2-D mask and position ids of any leading shape; families override what differs.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any, ClassVar
 
 import torch
 from torch import nn
 
+from hawkcli.errors import HawkError
+
 
 class VLMAdapter:
-    """Base adapter; subclasses set `model_types` and override what differs."""
+    """Base adapter; subclasses set `model_types` and `family` and override what differs."""
 
     model_types: ClassVar[tuple[str, ...]] = ()
+    family: ClassVar[str] = ""
+    # Processor class (`hawkcli.models.processing.VLInputs` subclass) that builds this family's inputs.
+    inputs_class: ClassVar[type | None] = None
+    # Whether `vision_saliency_hooks` exists (vispruner, idsel need it).
+    has_saliency: ClassVar[bool] = False
 
     def __init__(self, model: nn.Module) -> None:
         self.model = model
@@ -61,6 +72,10 @@ class VLMAdapter:
         """`VisionShape` of the vision tower, or None when the adapter cannot describe it."""
         return None
 
+    def vision_patches(self, inputs: Any) -> int | None:
+        """Patches the vision tower encodes for these inputs (vision FLOPs), or None if unknown."""
+        return None
+
     # -- tokens ---------------------------------------------------------------------------------
     def visual_token_ids(self) -> tuple[int, ...]:
         raise NotImplementedError
@@ -69,26 +84,105 @@ class VLMAdapter:
         ids = torch.tensor(self.visual_token_ids(), device=input_ids.device)
         return torch.isin(input_ids, ids)
 
-    def query_mask(self, input_ids: torch.Tensor) -> torch.Tensor:
-        """Boolean mask over one row's tokens marking the text query used for scoring."""
-        raise NotImplementedError
+    def image_end_ids(self) -> tuple[int, ...]:
+        """Tokens that close an image block (the query starts after the last of these or of the visual tokens)."""
+        return ()
 
-    def token_boxes(self, grid_thw: list[int], image_size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
-        """Pixel box `(x0, y0, x1, y1)` in the original image covered by each visual token, in token order."""
-        raise NotImplementedError
+    def turn_end_ids(self) -> tuple[int, ...]:
+        """Tokens that end the user's turn (the query stops at the first one after the last image)."""
+        return ()
+
+    def query_mask(self, input_ids: torch.Tensor) -> torch.Tensor:
+        """Boolean mask over one row: the user's text after the last image up to the end of the user turn
+        (the HAWK reference's query). With no such text, the last image token (or its end marker) itself."""
+        mask = torch.zeros_like(input_ids, dtype=torch.bool)
+        marks = self.visual_mask(input_ids)
+        if self.image_end_ids():
+            marks |= torch.isin(input_ids, torch.tensor(self.image_end_ids(), device=input_ids.device))
+        last = marks.nonzero().flatten()
+        if last.numel() == 0:
+            return mask
+        start = int(last[-1]) + 1
+        ends = torch.isin(input_ids, torch.tensor(self.turn_end_ids() or (-1,), device=input_ids.device))
+        after = ends.nonzero().flatten()
+        after = after[after >= start]
+        stop = int(after[0]) if after.numel() else input_ids.numel()
+        if stop > start:
+            mask[start:stop] = True
+        else:
+            mask[start - 1] = True
+        return mask
 
     # -- layer-0 attention inputs --------------------------------------------------------------
     def layer0_qk(self, query_embeds: torch.Tensor, key_embeds: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Decoder-layer-0 queries `[heads, T, head_dim]` of `query_embeds` `[T, hidden]` and keys
         `[heads, N, head_dim]` of `key_embeds` `[N, hidden]`.
 
-        No RoPE, like the HAWK reference scorer; KV heads are repeated to match query heads. Queries are
-        projected for the query rows only and keys for the key rows only: that keeps scoring ~1 % of prefill.
+        No RoPE, like the HAWK reference scorer. Families whose attention normalises q and k per head
+        (`q_norm` / `k_norm`: Qwen3-VL, Gemma 3) are scored with the normalised projections, the ones the
+        model attends with. KV heads are repeated to match query heads. Queries are projected for the
+        query rows only and keys for the key rows only: that keeps scoring ~1 % of prefill.
         """
         layer = self.text_model().layers[0]
         attn = layer.self_attn
         head_dim = attn.head_dim
         xq, xk = layer.input_layernorm(query_embeds), layer.input_layernorm(key_embeds)
-        q = attn.q_proj(xq).view(xq.shape[0], -1, head_dim).transpose(0, 1)
-        k = attn.k_proj(xk).view(xk.shape[0], -1, head_dim).transpose(0, 1)
+        q = attn.q_proj(xq).view(xq.shape[0], -1, head_dim)
+        k = attn.k_proj(xk).view(xk.shape[0], -1, head_dim)
+        if getattr(attn, "q_norm", None) is not None:
+            q, k = attn.q_norm(q), attn.k_norm(k)
+        q, k = q.transpose(0, 1), k.transpose(0, 1)
         return q, k.repeat_interleave(q.shape[0] // k.shape[0], dim=0)
+
+    # -- decoder attention at an arbitrary layer (FastV) ----------------------------------------
+    def apply_rope(self, q: torch.Tensor, k: torch.Tensor, position_embeddings: tuple) -> tuple:
+        """RoPE exactly as the text decoder applies it (the decoder's own `apply_rotary_pos_emb`)."""
+        attn = self.text_model().layers[0].self_attn
+        fn = sys.modules[type(attn).__module__].apply_rotary_pos_emb
+        cos, sin = position_embeddings
+        return fn(q, k, cos, sin)
+
+    def last_token_attention(self, layer: nn.Module, hidden: torch.Tensor, position_embeddings: tuple) -> torch.Tensor:
+        """`[B, H, L]` attention logits of the last position over all keys at `layer`, as the model computes
+        them (norm, projections, q/k norm, RoPE, scaling); masks are the caller's."""
+        attn = layer.self_attn
+        x = layer.input_layernorm(hidden)
+        b, length, _ = x.shape
+        q = attn.q_proj(x[:, -1:]).view(b, 1, -1, attn.head_dim)
+        k = attn.k_proj(x).view(b, length, -1, attn.head_dim)
+        if getattr(attn, "q_norm", None) is not None:
+            q, k = attn.q_norm(q), attn.k_norm(k)
+        q, k = q.transpose(1, 2), k.transpose(1, 2)
+        cos, sin = position_embeddings
+        q, _ = self.apply_rope(q, q, (cos[:, -1:], sin[:, -1:]))
+        _, k = self.apply_rope(k, k, (cos, sin))
+        k = k.repeat_interleave(q.shape[1] // k.shape[1], dim=1)
+        return (q.float() @ k.float().transpose(-1, -2)).squeeze(2) * attn.scaling
+
+    # -- what the text model receives at prefill -----------------------------------------------
+    def default_position_ids(self, batch: int, length: int, device: Any) -> torch.Tensor:
+        """The position ids the text model would build itself for a fresh sequence."""
+        return torch.arange(length, device=device).expand(batch, length)
+
+    def gather_text_inputs(self, kwargs: dict, calls: Any, index: torch.Tensor, new_mask: torch.Tensor) -> dict:
+        """The text model's keyword arguments restricted to the kept positions `index` `[B, L']`.
+
+        `new_mask` is the matching left-padded 2-D mask; kept tokens keep their original positions.
+        """
+        embeds = kwargs[calls.inputs_embeds]
+        batch, length = embeds.shape[:2]
+        kwargs[calls.inputs_embeds] = torch.gather(embeds, 1, index[..., None].expand(-1, -1, embeds.shape[-1]))
+        position_ids = kwargs.get(calls.position_ids)
+        if position_ids is None:
+            position_ids = self.default_position_ids(batch, length, embeds.device)
+        gathered = torch.gather(position_ids, -1, index.expand(*position_ids.shape[:-2], batch, index.shape[1]))
+        kwargs[calls.position_ids] = gathered.masked_fill(new_mask == 0, 1)
+        kwargs[calls.attention_mask] = new_mask
+        return kwargs
+
+    # -- vision-side saliency (VisPruner / ID-Selection) --------------------------------------------
+    def vision_saliency_hooks(self, sink: list[torch.Tensor], method: str) -> list[Any]:
+        """Hooks that append, per vision-tower call, one saliency value per visual token (token order)."""
+        raise HawkError(
+            f"method {method} needs vision-tower attention, which hawk does not read on {self.family or 'this family'}"
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -36,15 +37,21 @@ def _name(base: str) -> str:
     return f"hawk_headmask_{base}"
 
 
+def _stock(base: str, module: Any) -> Any:
+    """The function the model would have called: transformers' sdpa, or the family's own eager
+    attention (each modeling file defines its eager variant, e.g. with soft-capping)."""
+    if base == "sdpa":
+        from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+        return sdpa_attention_forward
+    return sys.modules[type(module).__module__].eager_attention_forward
+
+
 def _make(base: str) -> Any:
-    from transformers.integrations.sdpa_attention import sdpa_attention_forward
-    from transformers.models.qwen2_vl.modeling_qwen2_vl import eager_attention_forward
-
-    stock = sdpa_attention_forward if base == "sdpa" else eager_attention_forward
-
     def attention(
         module: Any, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, attention_mask: Any, **kw: Any
     ):
+        stock = _stock(base, module)
         plan = _PLAN.get()
         ablate = plan.ablate.get(getattr(module, "layer_idx", -1)) if plan is not None else None
         if ablate is None or not bool(ablate.any()):

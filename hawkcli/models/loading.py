@@ -240,8 +240,8 @@ def load(options: LoadOptions) -> LoadedModel:
 
     from transformers import AutoModelForImageTextToText
 
-    from hawkcli.models.processor import ProcessorOptions, VLProcessor
-    from hawkcli.models.registry import adapter_for
+    from hawkcli.models.processing import ProcessorOptions
+    from hawkcli.models.registry import adapter_class, adapter_for
 
     kwargs: dict[str, Any] = {"revision": options.revision, "dtype": dtype, "attn_implementation": attn}
     spread = _spread_over_gpus(device, options.device)
@@ -251,7 +251,8 @@ def load(options: LoadOptions) -> LoadedModel:
         kwargs["device_map"] = "auto"  # accelerate places layers over all visible GPUs
     try:
         model = AutoModelForImageTextToText.from_pretrained(resolved, **kwargs)
-        processor = VLProcessor.from_pretrained(
+        inputs_class = adapter_class(model.config.model_type).inputs_class
+        processor = inputs_class.from_pretrained(
             resolved, options.revision, ProcessorOptions(options.min_pixels, options.max_pixels)
         )
     except (OSError, ValueError) as err:

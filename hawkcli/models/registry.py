@@ -1,4 +1,4 @@
-"""Adapter registry keyed by `config.model_type`; adapters self-register on import."""
+"""Family adapter registry keyed by `config.model_type`; each family file registers itself on import."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def register(cls: type) -> type:
 
 
 def _load_builtin() -> None:
-    import_all("hawkcli.models.adapters")
+    import_all("hawkcli.models.families")
 
 
 def supported_model_types() -> list[str]:
@@ -33,8 +33,17 @@ def check_supported(model_type: str) -> None:
         )
 
 
+def adapter_class(model_type: str) -> type:
+    check_supported(model_type)
+    return _ADAPTERS[model_type]
+
+
 def adapter_for(model: Any) -> Any:
     """The adapter instance for a loaded model."""
-    model_type = model.config.model_type
-    check_supported(model_type)
-    return _ADAPTERS[model_type](model)
+    return adapter_class(model.config.model_type)(model)
+
+
+def adapters() -> dict[str, type]:
+    """Every registered `model_type` and its adapter class."""
+    _load_builtin()
+    return dict(sorted(_ADAPTERS.items()))

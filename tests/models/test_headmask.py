@@ -4,14 +4,14 @@ import pytest
 import torch
 from transformers import AutoModelForImageTextToText
 
+from hawkcli.models.families.qwen2_vl import QwenVLInputs
 from hawkcli.models.headmask import AblationPlan, headmask_ablation, plan
-from hawkcli.models.processor import VLProcessor
 from tests.conftest import make_image
 
 
 def setup(folder, attn):
     model = AutoModelForImageTextToText.from_pretrained(folder, attn_implementation=attn).eval()
-    proc = VLProcessor.from_pretrained(str(folder))
+    proc = QwenVLInputs.from_pretrained(str(folder))
     inputs = proc([make_image(0), make_image(1, (60, 60))], ["what colour is the circle ?", "which shape is red ?"])
     return model, inputs, inputs["input_ids"] == model.config.image_token_id
 

@@ -3,12 +3,12 @@ import importlib.util
 import pytest
 import torch
 
-from hawkcli.models.processor import VLProcessor
+from hawkcli.models.families.qwen2_vl import QwenVLInputs
 from tests.conftest import make_image
 
 
 def test_image_tokens_expand_to_merged_grid(tiny_model_dir):
-    proc = VLProcessor.from_pretrained(str(tiny_model_dir))
+    proc = QwenVLInputs.from_pretrained(str(tiny_model_dir))
     batch = proc([make_image(0, (100, 80)), make_image(1, (60, 60))], ["what colour is the circle ?", "what ?"])
     merge = proc.image_processor.merge_size**2
     per_image = (batch["image_grid_thw"].prod(-1) // merge).tolist()
@@ -20,16 +20,16 @@ def test_image_tokens_expand_to_merged_grid(tiny_model_dir):
 
 
 def test_pixel_limits_pass_through(tiny_qwen25):
-    from hawkcli.models.processor import ProcessorOptions
+    from hawkcli.models.processing import ProcessorOptions
 
-    small = VLProcessor.from_pretrained(str(tiny_qwen25), options=ProcessorOptions(max_pixels=56 * 56))
+    small = QwenVLInputs.from_pretrained(str(tiny_qwen25), options=ProcessorOptions(max_pixels=56 * 56))
     batch = small([make_image(0, (300, 300))], ["what ?"])
     assert batch["image_grid_thw"].prod().item() <= 16
 
 
 @pytest.mark.skipif(importlib.util.find_spec("torchvision") is None, reason="stock processor needs torchvision")
 def test_stock_and_own_processor_agree(tiny_qwen25):
-    proc = VLProcessor.from_pretrained(str(tiny_qwen25))
+    proc = QwenVLInputs.from_pretrained(str(tiny_qwen25))
     assert proc.stock is not None
     images, questions = [make_image(0), make_image(1, (60, 60))], ["what ?", "which shape is red ?"]
     stock = proc(images, questions)

@@ -10,7 +10,7 @@ import hawkcli
 from hawkcli.errors import HawkError
 from hawkcli.methods.registry import method_names
 from hawkcli.models.calls import convention_for
-from hawkcli.models.processor import VLProcessor
+from hawkcli.models.families.qwen2_vl import QwenVLInputs
 from tests.conftest import make_image
 
 QUESTIONS = ["what colour is the circle ?", "which shape is red ?"]
@@ -19,7 +19,7 @@ OPTIONS = {"fastv": {"layer": 1}}  # the tiny models have 2 decoder layers
 
 def load(folder, attn="sdpa"):
     model = AutoModelForImageTextToText.from_pretrained(folder, attn_implementation=attn, dtype=torch.float32)
-    return model.eval(), VLProcessor.from_pretrained(str(folder))
+    return model.eval(), QwenVLInputs.from_pretrained(str(folder))
 
 
 def inputs_for(processor, indices):

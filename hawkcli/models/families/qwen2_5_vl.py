@@ -6,13 +6,14 @@ from typing import Any
 
 import torch
 
-from hawkcli.models.adapters.qwen2_vl import Qwen2VLAdapter
+from hawkcli.models.families.qwen2_vl import Qwen2VLAdapter
 from hawkcli.models.registry import register
 
 
 @register
 class Qwen25VLAdapter(Qwen2VLAdapter):
     model_types = ("qwen2_5_vl",)
+    family = "Qwen2.5-VL"
 
     def vision_shape(self) -> Any:
         from hawkcli.core.flops import VisionShape
