@@ -9,7 +9,7 @@ from hawkcli.models.headmask import AblationPlan, headmask_ablation, plan
 from tests.conftest import make_image
 
 
-def setup(folder, attn):
+def _load_with_inputs(folder, attn):
     model = AutoModelForImageTextToText.from_pretrained(folder, attn_implementation=attn).eval()
     proc = QwenVLInputs.from_pretrained(str(folder))
     inputs = proc([make_image(0), make_image(1, (60, 60))], ["what colour is the circle ?", "which shape is red ?"])
@@ -18,7 +18,7 @@ def setup(folder, attn):
 
 @pytest.mark.parametrize("attn", ["sdpa", "eager"])
 def test_empty_ablation_is_bit_identical(tiny_model_dir, attn):
-    model, inputs, visual = setup(tiny_model_dir, attn)
+    model, inputs, visual = _load_with_inputs(tiny_model_dir, attn)
     heads = model.config.text_config.num_attention_heads
     with torch.no_grad():
         ref = model(**inputs).logits
@@ -31,7 +31,7 @@ def test_empty_ablation_is_bit_identical(tiny_model_dir, attn):
 
 
 def test_ablation_changes_only_the_ablated_head(tiny_qwen25):
-    model, inputs, visual = setup(tiny_qwen25, "sdpa")
+    model, inputs, visual = _load_with_inputs(tiny_qwen25, "sdpa")
     cfg = model.config.text_config
     heads, head_dim = cfg.num_attention_heads, cfg.hidden_size // cfg.num_attention_heads
     captured = []
@@ -55,7 +55,7 @@ def test_ablation_changes_only_the_ablated_head(tiny_qwen25):
 def test_sdpa_and_eager_agree_under_ablation(tiny_qwen25):
     out = []
     for attn in ("sdpa", "eager"):
-        model, inputs, visual = setup(tiny_qwen25, attn)
+        model, inputs, visual = _load_with_inputs(tiny_qwen25, attn)
         ablate = torch.ones(2, model.config.text_config.num_attention_heads, dtype=torch.bool)
         with (
             torch.no_grad(),
