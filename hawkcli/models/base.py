@@ -159,15 +159,21 @@ class VLMAdapter:
         k = k.repeat_interleave(q.shape[1] // k.shape[1], dim=1)
         return (q.float() @ k.float().transpose(-1, -2)).squeeze(2) * attn.scaling
 
+    def check_in_decoder(self, layer: int, method: str) -> None:
+        """Refuse (HawkError) in-decoder pruning at `layer` where the family cannot take it."""
+
     # -- what the text model receives at prefill -----------------------------------------------
     def default_position_ids(self, batch: int, length: int, device: Any) -> torch.Tensor:
         """The position ids the text model would build itself for a fresh sequence."""
         return torch.arange(length, device=device).expand(batch, length)
 
-    def gather_text_inputs(self, kwargs: dict, calls: Any, index: torch.Tensor, new_mask: torch.Tensor) -> dict:
+    def gather_text_inputs(
+        self, kwargs: dict, calls: Any, index: torch.Tensor, new_mask: torch.Tensor, input_ids: torch.Tensor
+    ) -> dict:
         """The text model's keyword arguments restricted to the kept positions `index` `[B, L']`.
 
-        `new_mask` is the matching left-padded 2-D mask; kept tokens keep their original positions.
+        `new_mask` is the matching left-padded 2-D mask; kept tokens keep their original positions;
+        `input_ids` are the full-length ids the multimodal model received.
         """
         embeds = kwargs[calls.inputs_embeds]
         batch, length = embeds.shape[:2]

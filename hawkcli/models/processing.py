@@ -41,36 +41,41 @@ class VLInputs:
     """Builds batched, left-padded model inputs for single-image questions."""
 
     image_token: ClassVar[str] = ""  # the placeholder the chat template writes for one image
-    end_of_turn: ClassVar[str] = ""  # what closes an assistant answer in teacher-forced inputs
+    end_of_turn: ClassVar[str | None] = None  # what closes an answer in teacher-forced inputs (None: eos)
+    nested_images: ClassVar[bool] = False  # the stock processor wants one list of images per prompt
 
-    def __init__(self, tokenizer: Any, image_processor: Any, stock: Any | None = None) -> None:
+    def __init__(self, tokenizer: Any, image_processor: Any, stock: Any | None = None, config: Any = None) -> None:
         self.tokenizer = tokenizer
         self.image_processor = image_processor
         self.stock = stock
+        self.config = config  # the model's config (token counts some families read from it)
         tokenizer.padding_side = "left"
         self.image_token_id = tokenizer.convert_tokens_to_ids(self.image_token)
 
     @classmethod
     def from_pretrained(cls, path: str, revision: str | None = None, options: ProcessorOptions | None = None) -> Any:
-        from transformers import AutoProcessor, AutoTokenizer
+        from transformers import AutoConfig, AutoProcessor, AutoTokenizer
 
         kwargs = (options or ProcessorOptions()).image_kwargs()
+        config = AutoConfig.from_pretrained(path, revision=revision)
         try:
             stock = AutoProcessor.from_pretrained(path, revision=revision, **kwargs)
             if not hasattr(stock, "image_processor"):
                 raise TypeError("not a multimodal processor")
-            return cls(stock.tokenizer, stock.image_processor, stock=stock)
+            return cls(stock.tokenizer, stock.image_processor, stock=stock, config=config)
         except (ImportError, AttributeError, TypeError, ValueError) as err:
             # No torchvision (or a processor class that cannot be built here): assemble our own.
             log.debug("stock processor unavailable (%s); using tokenizer + PIL image processor", err)
         tokenizer = AutoTokenizer.from_pretrained(path, revision=revision)
-        return cls(tokenizer, cls.load_image_processor(path, revision, **kwargs))
+        return cls(tokenizer, cls.load_image_processor(path, revision, **kwargs), config=config)
 
     # -- what a family defines ------------------------------------------------------------------
     @classmethod
     def load_image_processor(cls, path: str, revision: str | None = None, **kwargs: Any) -> Any:
-        """The family's image processor without torchvision (its PIL backend)."""
-        raise NotImplementedError
+        """The family's image processor without torchvision (the auto class picks the PIL backend)."""
+        from transformers import AutoImageProcessor
+
+        return AutoImageProcessor.from_pretrained(path, revision=revision, **kwargs)
 
     def expand(self, texts: list[str], vision: Any) -> list[str]:
         """Replace each image placeholder with the visual tokens the stock processor would write."""
@@ -79,6 +84,14 @@ class VLInputs:
     def extra(self, input_ids: Any) -> dict[str, Any]:
         """Tensors the model needs besides ids, mask and the image processor's output."""
         return {}
+
+    def vision(self, images: list[Any]) -> dict[str, Any]:
+        """The image processor's output for one image per row (what `expand` reads)."""
+        return self.image_processor(images=images, return_tensors="pt")
+
+    def model_inputs(self, vision: dict[str, Any]) -> dict[str, Any]:
+        """The part of `vision` the model takes as keyword arguments."""
+        return dict(vision)
 
     def layout(self, inputs: Any, row: int, image_sizes: list[tuple[int, int]]) -> list[Any]:
         """`VisualSpan`s of one row: for each of its images, the pixel box of every visual token."""
@@ -92,9 +105,12 @@ class VLInputs:
         """Model inputs for one image per question, left-padded."""
         if len(images) != len(questions):
             raise ValueError("one image per question")
-        texts = [self.prompt(q) for q in questions]
+        return self._encode([self.prompt(q) for q in questions], images)
+
+    def _encode(self, texts: list[str], images: list[Any]) -> Any:
         if self.stock is not None:
-            return self.stock(text=texts, images=images, padding=True, return_tensors="pt")
+            batch = [[im] for im in images] if self.nested_images else images
+            return self.stock(text=texts, images=batch, padding=True, return_tensors="pt")
         return self._build(texts, images)
 
     def with_answers(self, images: list[Any], questions: list[str], answers: list[str]) -> tuple[Any, Any]:
@@ -104,9 +120,9 @@ class VLInputs:
         """
         import torch
 
-        end = self.end_of_turn
+        end = self.end_of_turn if self.end_of_turn is not None else self.tokenizer.eos_token
         texts = [self.prompt(q) + a + end for q, a in zip(questions, answers, strict=True)]
-        inputs = self._build(texts, images)
+        inputs = self._encode(texts, images)
         target = torch.zeros_like(inputs["input_ids"], dtype=torch.bool)
         for row, answer in enumerate(answers):
             n = len(self.tokenizer(answer + end, add_special_tokens=False)["input_ids"])
@@ -116,9 +132,9 @@ class VLInputs:
     def _build(self, texts: list[str], images: list[Any]) -> Any:
         from transformers import BatchFeature
 
-        vision = self.image_processor(images=images, return_tensors="pt")
+        vision = self.vision(images)
         enc = self.tokenizer(self.expand(texts, vision), padding=True, return_tensors="pt")
-        return BatchFeature({**enc, **vision, **self.extra(enc["input_ids"])})
+        return BatchFeature({**enc, **self.model_inputs(vision), **self.extra(enc["input_ids"])})
 
     def images_before(self, input_ids: Any, row: int) -> int:
         """How many images the rows before `row` hold (images are batched in row order)."""

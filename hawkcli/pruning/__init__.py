@@ -58,6 +58,7 @@ def _hooks(model: Any, adapter: Any, method: Any, keep: float, seed: int, stats:
             handles += adapter.vision_saliency_hooks(selector.saliency, method.name)
         layer = method.prune_layer()
         if layer > 0:
+            adapter.check_in_decoder(layer, method.name)
             before.in_decoder = InDecoder(adapter, calls, layer, selector, captured, stats)
             handles += before.in_decoder.hooks(text_model.layers, method.name)
     except BaseException:

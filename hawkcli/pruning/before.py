@@ -51,7 +51,7 @@ class BeforeDecoder:
         index, new_mask = pack(self.selector.rows(embeds), embeds.device)
         if mask is not None:
             new_mask = new_mask.to(mask.dtype)
-        out = self.adapter.gather_text_inputs(dict(kwargs), calls, index, new_mask)
+        out = self.adapter.gather_text_inputs(dict(kwargs), calls, index, new_mask, ids)
         captured.pruned_mask = new_mask
         self.stats.scoring_ms = sync_ms(embeds, start)
         return args, out
