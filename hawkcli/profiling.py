@@ -24,7 +24,7 @@ import torch
 from hawkcli.data.loaders import Example, LoadedDataset
 from hawkcli.data.metrics import METRICS
 from hawkcli.errors import HawkError, InputError
-from hawkcli.models.calls import CallConvention, convention_for
+from hawkcli.models.calls import convention_for
 from hawkcli.models.headmask import AblationPlan, headmask_ablation, plan
 
 SCOPES_HELP = "layer0 | all-layers | layer:N"
@@ -80,18 +80,13 @@ def answer_loglik(hidden: torch.Tensor, lm_head: Any, ids: torch.Tensor, target:
 
 
 class DecoderInputCapture:
-    """Records the kwargs the text decoder receives (merged embeddings, positions, mask)."""
+    """Records every keyword argument the text decoder receives (embeddings, positions, masks, extras)."""
 
-    def __init__(self, calls: CallConvention) -> None:
-        self.names = (calls.inputs_embeds, calls.position_ids, calls.attention_mask)
+    def __init__(self) -> None:
         self.kwargs: dict[str, Any] = {}
 
     def __call__(self, module: Any, args: tuple, kwargs: dict) -> None:
-        self.kwargs = {k: kwargs.get(k) for k in self.names}
-
-
-def _rows(value: torch.Tensor | None, index: torch.Tensor, batch_dim: int) -> torch.Tensor | None:
-    return None if value is None else value.index_select(batch_dim, index.to(value.device))
+        self.kwargs = dict(kwargs)
 
 
 class Profiler:
@@ -127,7 +122,7 @@ class Profiler:
         visual = self.adapter.visual_mask(ids)
         text_model = self.adapter.text_model()
         calls = convention_for(text_model)
-        capture = DecoderInputCapture(calls)
+        capture = DecoderInputCapture()
         handle = text_model.register_forward_pre_hook(capture, with_kwargs=True)
         try:
             # The unablated pass runs the vision tower once and records the decoder's inputs for replay.
@@ -142,12 +137,7 @@ class Profiler:
             part = pairs[start : start + self.cfg.batch_size]
             idx = torch.tensor([s for s, _ in part], device=device)
             with plan(self._plan([h for _, h in part], visual[idx])):
-                replay = {
-                    calls.inputs_embeds: _rows(kw[calls.inputs_embeds], idx, 0),
-                    calls.position_ids: _rows(kw[calls.position_ids], idx, -2),
-                    calls.attention_mask: _rows(kw[calls.attention_mask], idx, 0),
-                }
-                out = text_model(**replay, use_cache=False)
+                out = text_model(**self.adapter.replay_rows(kw, calls, idx), use_cache=False)
             ll = answer_loglik(out.last_hidden_state, self.model.lm_head, ids[idx], target[idx])
             for (s, h), value in zip(part, ll.tolist(), strict=True):
                 heads_ll[s, h] = value

@@ -1,4 +1,4 @@
-"""Tiny seeded Qwen2.5-VL / Qwen2-VL checkpoint folders that load exactly like downloaded ones."""
+"""Tiny seeded checkpoint folders of every family (tests/families.py) that load like downloaded ones."""
 
 from __future__ import annotations
 
@@ -34,6 +34,33 @@ def tiny_qwen2(tmp_path_factory):
 @pytest.fixture(scope="session", params=["qwen2_5_vl", "qwen2_vl"])
 def tiny_model_dir(request, tiny_qwen25, tiny_qwen2):
     return tiny_qwen25 if request.param == "qwen2_5_vl" else tiny_qwen2
+
+
+@pytest.fixture(scope="session")
+def family_checkpoints(tmp_path_factory, tiny_qwen25, tiny_qwen2):
+    """model_type -> tiny checkpoint folder, built on first use (tests/families.py)."""
+    from tests.families import BUILDERS
+
+    built = {"qwen2_5_vl": tiny_qwen25, "qwen2_vl": tiny_qwen2}
+
+    def get(model_type: str):
+        if model_type not in built:
+            built[model_type] = BUILDERS[model_type](tmp_path_factory.mktemp(model_type))
+        return built[model_type]
+
+    return get
+
+
+def _family_params():
+    from tests.families import BUILDERS
+
+    return sorted(BUILDERS)
+
+
+@pytest.fixture(scope="session", params=_family_params())
+def family_dir(request, family_checkpoints):
+    """Every family's tiny checkpoint, one at a time."""
+    return family_checkpoints(request.param)
 
 
 def make_image(seed: int, size: tuple[int, int] = (100, 80)):

@@ -29,6 +29,7 @@ class SelectionContext:
     visual_pos: torch.Tensor  # [N] positions of visual tokens in the row
     query_pos: torch.Tensor  # [T] positions of the text query tokens
     seed: int = 0
+    valid_from: int = 0  # first non-padding position of the row (rows are left-padded)
     saliency: torch.Tensor | None = None  # [N] vision-side attention received (methods with needs_saliency)
     layer_attention: torch.Tensor | None = None  # [N] decoder attention at the method's prune layer (fastv)
     _qk: tuple[torch.Tensor, torch.Tensor] | None = field(default=None, repr=False)

@@ -14,6 +14,7 @@ class RandomKeep(PruneMethod):
     summary = "seeded random subset"
 
     def scores(self, ctx: SelectionContext) -> torch.Tensor:
-        # Seeded per sample from its content so batch composition does not change the choice.
-        gen = torch.Generator().manual_seed(ctx.seed * 1_000_003 + int(ctx.input_ids.sum().item()))
+        # Seeded per sample from its content (padding left out) so batch composition does not change the choice.
+        content = int(ctx.input_ids[ctx.valid_from :].sum().item())
+        gen = torch.Generator().manual_seed(ctx.seed * 1_000_003 + content)
         return torch.rand(ctx.num_visual, generator=gen).to(ctx.visual_pos.device)

@@ -186,6 +186,24 @@ class VLMAdapter:
         kwargs[calls.attention_mask] = new_mask
         return kwargs
 
+    def replay_rows(self, kwargs: dict, calls: Any, rows: torch.Tensor) -> dict:
+        """Captured text-model keyword arguments of a batch, restricted to batch `rows` (repeats allowed), to
+        run the decoder again without the vision tower (profiling). The cache is left out."""
+        batch = kwargs[calls.inputs_embeds].shape[0]
+
+        def select(value: Any, batch_dim: int = 0) -> Any:
+            if isinstance(value, dict):
+                return {k: select(v) for k, v in value.items()}
+            if isinstance(value, torch.Tensor) and value.ndim > batch_dim and value.shape[batch_dim] == batch:
+                return value.index_select(batch_dim, rows.to(value.device))
+            return value
+
+        out = {k: select(v) for k, v in kwargs.items() if k not in (calls.cache, "use_cache", calls.position_ids)}
+        position_ids = kwargs.get(calls.position_ids)
+        if position_ids is not None:
+            out[calls.position_ids] = select(position_ids, position_ids.ndim - 2)  # [..., B, L]
+        return out
+
     # -- vision-side saliency (VisPruner / ID-Selection) --------------------------------------------
     def vision_saliency_hooks(self, sink: list[torch.Tensor], method: str) -> list[Any]:
         """Hooks that append, per vision-tower call, one saliency value per visual token (token order)."""

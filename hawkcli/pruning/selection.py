@@ -41,6 +41,7 @@ class Selector:
                 vis_pos,
                 query.nonzero().flatten(),
                 seed=self.seed,
+                valid_from=int(valid[b].int().argmax()),
                 saliency=saliency[b] if saliency is not None else None,
                 layer_attention=layer_attention[b, vis_pos] if layer_attention is not None else None,
             )

@@ -62,3 +62,14 @@ class Qwen3VLAdapter(Qwen2VLAdapter):
         if out.get(DEEPSTACK) is not None:
             out[DEEPSTACK] = [level[survivors.to(level.device)] for level in out[DEEPSTACK]]
         return out
+
+    def replay_rows(self, kwargs: dict, calls: Any, rows: torch.Tensor) -> dict:
+        out = super().replay_rows(kwargs, calls, rows)
+        visual, levels = kwargs.get(VISUAL_POS_MASKS), kwargs.get(DEEPSTACK)
+        if visual is not None and levels is not None:
+            # DeepStack rows are the visual positions of every batch row in turn: take each chosen row's run.
+            counts = visual.sum(1).tolist()
+            starts = [sum(counts[:b]) for b in range(len(counts))]
+            take = torch.cat([torch.arange(starts[b], starts[b] + counts[b]) for b in rows.tolist()])
+            out[DEEPSTACK] = [level[take.to(level.device)] for level in levels]
+        return out
