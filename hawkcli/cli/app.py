@@ -16,6 +16,7 @@ from hawkcli.cli import data as data_cmd
 from hawkcli.cli import inspect as inspect_cmd
 from hawkcli.cli import invocation
 from hawkcli.cli import methods as methods_cmd
+from hawkcli.cli import models as models_cmd
 from hawkcli.cli import profile as profile_cmd
 from hawkcli.cli import run as run_cmd
 from hawkcli.errors import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_INTERRUPTED, HawkError
@@ -32,6 +33,8 @@ HELP = (
   cat questions.jsonl | hawk run --input - --method uniform --keep 0.1
 
   hawk methods
+
+  hawk models
 
 """
     + EXIT_CODES_HELP
@@ -57,7 +60,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(
-        False, "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."
+        False, "--version", "-V", callback=_version, is_eager=True, metavar="", help="Print the version and exit."
     ),
 ) -> None:
     pass
@@ -68,6 +71,7 @@ app.command("profile", help=profile_cmd.HELP)(profile_cmd.profile)
 app.command("inspect", help=inspect_cmd.HELP)(inspect_cmd.inspect)
 app.command("compare", help=compare_cmd.HELP)(compare_cmd.compare)
 app.command("methods", help=methods_cmd.HELP)(methods_cmd.methods)
+app.command("models", help=models_cmd.HELP)(models_cmd.models)
 app.add_typer(data_cmd.data_app, name="data")
 
 

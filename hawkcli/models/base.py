@@ -28,6 +28,11 @@ class VLMAdapter:
     inputs_class: ClassVar[type | None] = None
     # Whether `vision_saliency_hooks` exists (vispruner, idsel need it).
     has_saliency: ClassVar[bool] = False
+    # Short names of the family's real checkpoints -> hub ids (`--model qwen2.5-vl-7b`).
+    aliases: ClassVar[dict[str, str]] = {}
+    # In-decoder pruning (fastv): supported at all, and any limit worth saying (`hawk models`).
+    in_decoder: ClassVar[bool] = True
+    in_decoder_note: ClassVar[str] = ""
 
     def __init__(self, model: nn.Module) -> None:
         self.model = model

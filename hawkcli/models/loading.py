@@ -11,14 +11,6 @@ from typing import Any
 
 from hawkcli.errors import HawkError, InputError
 
-ALIASES: dict[str, str] = {
-    "qwen2.5-vl-3b": "Qwen/Qwen2.5-VL-3B-Instruct",
-    "qwen2.5-vl-7b": "Qwen/Qwen2.5-VL-7B-Instruct",
-    "qwen2.5-vl-32b": "Qwen/Qwen2.5-VL-32B-Instruct",
-    "qwen2.5-vl-72b": "Qwen/Qwen2.5-VL-72B-Instruct",
-    "qwen2-vl-2b": "Qwen/Qwen2-VL-2B-Instruct",
-    "qwen2-vl-7b": "Qwen/Qwen2-VL-7B-Instruct",
-}
 DEMO_ALIAS = "hawk-demo"
 DEVICES_HELP = "auto|cpu|cuda[:N]|mps"
 DTYPES = ("auto", "float32", "bfloat16", "float16")
@@ -69,6 +61,13 @@ def fingerprint(resolved: str, revision: str | None) -> str:
     return digest.hexdigest()[:16]
 
 
+def all_aliases() -> dict[str, str]:
+    """Short names of real checkpoints -> hub ids, as each family declares them."""
+    from hawkcli.models.registry import adapters
+
+    return {alias: hub_id for cls in dict.fromkeys(adapters().values()) for alias, hub_id in cls.aliases.items()}
+
+
 def demo_path() -> Path:
     return Path(__file__).resolve().parent.parent / "assets" / DEMO_ALIAS
 
@@ -84,8 +83,9 @@ def resolve_model(name: str) -> str:
         if not (path / "config.json").exists():
             raise HawkError("hawk-demo is not shipped in this install; pass --model (a folder or hub id)")
         return str(path)
-    if name in ALIASES:
-        return ALIASES[name]
+    aliases = all_aliases()
+    if name in aliases:
+        return aliases[name]
     path = Path(name).expanduser()
     if path.exists():
         if not (path / "config.json").is_file():
@@ -102,7 +102,7 @@ def resolve_model(name: str) -> str:
 def _suggest(name: str) -> str:
     import difflib
 
-    known = [DEMO_ALIAS, *ALIASES]
+    known = [DEMO_ALIAS, *all_aliases()]
     close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.5)
     hint = f"; did you mean {close[0]}?" if close else ""
     return f"{hint} (aliases: {', '.join(known)})"

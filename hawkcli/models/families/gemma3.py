@@ -53,6 +53,8 @@ class Gemma3Inputs(VLInputs):
 class Gemma3Adapter(VLMAdapter):
     model_types = ("gemma3",)
     family = "Gemma 3"
+    in_decoder = False
+    aliases = {f"gemma-3-{size}": f"google/gemma-3-{size}-it" for size in ("4b", "12b", "27b")}
     inputs_class = Gemma3Inputs
 
     def visual_token_ids(self) -> tuple[int, ...]:

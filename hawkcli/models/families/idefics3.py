@@ -96,6 +96,11 @@ class Idefics3Inputs(VLInputs):
 class Idefics3Adapter(VLMAdapter):
     model_types = ("idefics3", "smolvlm")
     family = "Idefics3 / SmolVLM"
+    aliases = {
+        "smolvlm-256m": "HuggingFaceTB/SmolVLM-256M-Instruct",
+        "smolvlm-500m": "HuggingFaceTB/SmolVLM-500M-Instruct",
+        "smolvlm-2.2b": "HuggingFaceTB/SmolVLM-Instruct",
+    }
     inputs_class = Idefics3Inputs
     has_saliency = True
 

@@ -65,6 +65,7 @@ class LlavaInputs(VLInputs):
 class LlavaAdapter(VLMAdapter):
     model_types = ("llava",)
     family = "LLaVA-1.5"
+    aliases = {f"llava-1.5-{size}": f"llava-hf/llava-1.5-{size}-hf" for size in ("7b", "13b")}
     inputs_class = LlavaInputs
     has_saliency = True
 

@@ -14,6 +14,7 @@ from hawkcli.models.registry import register
 class Qwen25VLAdapter(Qwen2VLAdapter):
     model_types = ("qwen2_5_vl",)
     family = "Qwen2.5-VL"
+    aliases = {f"qwen2.5-vl-{size}": f"Qwen/Qwen2.5-VL-{size.upper()}-Instruct" for size in ("3b", "7b", "32b", "72b")}
 
     def vision_shape(self) -> Any:
         from hawkcli.core.flops import VisionShape

@@ -66,6 +66,7 @@ class QwenVLInputs(VLInputs):
 class Qwen2VLAdapter(VLMAdapter):
     model_types = ("qwen2_vl",)
     family = "Qwen2-VL"
+    aliases = {"qwen2-vl-2b": "Qwen/Qwen2-VL-2B-Instruct", "qwen2-vl-7b": "Qwen/Qwen2-VL-7B-Instruct"}
     inputs_class = QwenVLInputs
     has_saliency = True
 

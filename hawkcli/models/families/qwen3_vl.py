@@ -31,6 +31,8 @@ DEEPSTACK = "deepstack_visual_embeds"
 class Qwen3VLAdapter(Qwen2VLAdapter):
     model_types = ("qwen3_vl", "qwen3_vl_moe")
     family = "Qwen3-VL"
+    in_decoder_note = "layer ≥ DeepStack levels, 3 in the released models"
+    aliases = {f"qwen3-vl-{size}": f"Qwen/Qwen3-VL-{size.upper()}-Instruct" for size in ("2b", "4b", "8b", "32b")}
 
     def vision_shape(self) -> Any:
         return None  # DeepStack mergers are not in hawk's vision FLOP model
