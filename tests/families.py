@@ -70,8 +70,9 @@ def _save(folder: Path, config, tokenizer, image_processor: dict, seed: int, ext
 
 
 def _llama_text(tokenizer, **extra) -> dict:
+    """A 3-layer GQA decoder config (Llama unless `model_type` says otherwise)."""
     return dict(
-        model_type="llama",
+        {"model_type": "llama", **extra},
         vocab_size=len(tokenizer),
         hidden_size=64,
         intermediate_size=128,
@@ -82,7 +83,6 @@ def _llama_text(tokenizer, **extra) -> dict:
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
-        **extra,
     )
 
 
@@ -319,7 +319,153 @@ def build_gemma3(folder: Path) -> Path:
     return _save(folder, config, tok, processor, seed=5, extra_files=extra)
 
 
+# -- LLaVA-NeXT / LLaVA-OneVision ---------------------------------------------------------------------------
+
+NEXT_TEMPLATE = (  # llava-hf/llava-v1.6-mistral-7b-hf, user turns only
+    "{% for message in messages %}{% if message['role'] == 'user' %}{{ '[INST] ' }}"
+    "{% for content in message['content'] | selectattr('type', 'equalto', 'image') %}{{ '<image>\n' }}{% endfor %}"
+    "{% for content in message['content'] | selectattr('type', 'equalto', 'text') %}{{ content['text'] }}{% endfor %}"
+    "{{' [/INST]' }}{% endif %}{% endfor %}"
+)
+ONEVISION_TEMPLATE = (  # llava-hf/llava-onevision-*-hf: images first, then text, no system prompt
+    "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' }}"
+    "{% for content in message['content'] | selectattr('type', 'equalto', 'image') %}{{ '<image>\n' }}{% endfor %}"
+    "{% for content in message['content'] | selectattr('type', 'equalto', 'text') %}{{ content['text'] }}{% endfor %}"
+    "{{ '<|im_end|>\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+TILE_PINPOINTS = [[56, 112], [112, 56], [112, 112], [56, 56]]
+
+
+def build_llava_next(folder: Path) -> Path:
+    from transformers import AutoConfig
+
+    tok = word_tokenizer(["<s>", "</s>", "<image>", "<pad>"], [*WORDS, "[", "]", "/", "INST"], NEXT_TEMPLATE,
+                         "<s>", "</s>", "<pad>")  # fmt: skip
+    config = AutoConfig.for_model(
+        "llava_next",
+        text_config=_llama_text(tok, model_type="mistral", sliding_window=None),
+        vision_config=dict(
+            model_type="clip_vision_model",
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=3,
+            num_attention_heads=4,
+            image_size=56,
+            patch_size=14,
+            hidden_act="quick_gelu",
+        ),  # fmt: skip
+        image_token_index=tok.convert_tokens_to_ids("<image>"),
+        image_grid_pinpoints=TILE_PINPOINTS,
+        vision_feature_layer=-2,
+        vision_feature_select_strategy="default",
+        image_seq_length=16,
+        pad_token_id=tok.pad_token_id,
+        tie_word_embeddings=False,
+    )
+    processor = {
+        "image_processor_type": "LlavaNextImageProcessor", "processor_class": "LlavaNextProcessor",
+        "do_resize": True, "size": {"shortest_edge": 56}, "resample": 3, "do_center_crop": True,
+        "crop_size": {"height": 56, "width": 56}, "do_rescale": True, "rescale_factor": 1 / 255,
+        "do_normalize": True, "image_mean": CLIP_MEAN, "image_std": CLIP_STD, "do_pad": True,
+        "do_convert_rgb": True, "image_grid_pinpoints": TILE_PINPOINTS,
+    }  # fmt: skip
+    extra = {"processor_config.json": {"processor_class": "LlavaNextProcessor", "patch_size": 14,
+                                       "vision_feature_select_strategy": "default", "num_additional_image_tokens": 1}}  # fmt: skip
+    return _save(folder, config, tok, processor, seed=6, extra_files=extra)
+
+
+def build_llava_onevision(folder: Path) -> Path:
+    from transformers import AutoConfig
+
+    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<image>", "<video>"]
+    tok = word_tokenizer(specials, WORDS, ONEVISION_TEMPLATE, None, "<|im_end|>", "<|endoftext|>")
+    text = _llama_text(tok, model_type="qwen2")
+    config = AutoConfig.for_model(
+        "llava_onevision",
+        text_config=text,
+        vision_config=dict(
+            model_type="siglip_vision_model",
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            image_size=56,
+            patch_size=14,
+            vision_use_head=False,
+        ),  # fmt: skip
+        image_token_index=tok.convert_tokens_to_ids("<image>"),
+        video_token_index=tok.convert_tokens_to_ids("<video>"),
+        image_grid_pinpoints=TILE_PINPOINTS,
+        vision_feature_layer=-1,
+        vision_feature_select_strategy="full",
+        vision_aspect_ratio="anyres_max_1",  # small enough that the tiny images take the downscaling branch
+        tie_word_embeddings=False,
+    )
+    processor = {
+        "image_processor_type": "LlavaOnevisionImageProcessor", "processor_class": "LlavaOnevisionProcessor",
+        "do_resize": True, "size": {"height": 56, "width": 56}, "resample": 3, "do_rescale": True,
+        "rescale_factor": 1 / 255, "do_normalize": True, "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5],
+        "do_pad": True, "do_convert_rgb": True, "image_grid_pinpoints": TILE_PINPOINTS,
+    }  # fmt: skip
+    extra = {"processor_config.json": {"processor_class": "LlavaOnevisionProcessor", "num_image_tokens": 16,
+                                       "vision_feature_select_strategy": "full", "vision_aspect_ratio": "anyres_max_1"}}  # fmt: skip
+    return _save(folder, config, tok, processor, seed=7, extra_files=extra)
+
+
+# -- InternVL3 -----------------------------------------------------------------------------------------------
+
+INTERNVL_TEMPLATE = (
+    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n'}}"
+    "{% for content in message['content'] %}{% if content['type'] == 'image' %}{{ '<IMG_CONTEXT>\n' }}"
+    "{% elif content['type'] == 'text' %}{{ content['text'] }}{% endif %}{% endfor %}{{'<|im_end|>\n'}}{% endfor %}"
+    "{% if add_generation_prompt %}{{'<|im_start|>assistant\n' }}{% endif %}"
+)
+
+
+def build_internvl(folder: Path) -> Path:
+    from transformers import AutoConfig
+
+    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<img>", "</img>", "<IMG_CONTEXT>", "<video>"]
+    named = {"start_image_token": "<img>", "end_image_token": "</img>", "context_image_token": "<IMG_CONTEXT>",
+             "video_token": "<video>"}  # fmt: skip
+    tok = word_tokenizer(specials, WORDS, INTERNVL_TEMPLATE, None, "<|im_end|>", "<|endoftext|>", named)
+    tile = 56
+    config = AutoConfig.for_model(
+        "internvl",
+        vision_config=dict(
+            model_type="internvl_vision",
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            intermediate_size=64,
+            image_size=tile,
+            patch_size=14,
+            attention_bias=True,
+            use_qk_norm=False,
+            norm_type="layer_norm",
+        ),  # fmt: skip
+        text_config=_llama_text(tok, model_type="qwen2", tie_word_embeddings=True),
+        image_token_id=tok.convert_tokens_to_ids("<IMG_CONTEXT>"),
+        image_seq_length=(tile // 14) ** 2 // 4,
+        downsample_ratio=0.5,
+        vision_feature_layer=-1,
+        vision_feature_select_strategy="default",
+    )
+    processor = {
+        "image_processor_type": "GotOcr2ImageProcessor", "processor_class": "InternVLProcessor",
+        "do_resize": True, "size": {"height": tile, "width": tile}, "resample": 3, "do_rescale": True,
+        "rescale_factor": 1 / 255, "do_normalize": True, "image_mean": [0.485, 0.456, 0.406],
+        "image_std": [0.229, 0.224, 0.225], "do_convert_rgb": True, "crop_to_patches": False,
+        "min_patches": 1, "max_patches": 4,
+    }  # fmt: skip
+    extra = {"processor_config.json": {"processor_class": "InternVLProcessor", "image_seq_length": 4}}
+    return _save(folder, config, tok, processor, seed=8, extra_files=extra)
+
+
 BUILDERS: dict[str, Callable[[Path], Path]] = {
+    "internvl": build_internvl,
+    "llava_next": build_llava_next,
+    "llava_onevision": build_llava_onevision,
     "gemma3": build_gemma3,
     "idefics3": build_idefics3("idefics3"),
     "smolvlm": build_idefics3("smolvlm"),
