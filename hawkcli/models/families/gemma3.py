@@ -41,6 +41,9 @@ class Gemma3Inputs(VLInputs):
         run = f"\n\n{self.placeholder}{self.image_token * self.config.mm_tokens_per_image}<end_of_image>\n\n"
         return [text.replace(self.placeholder, run) for text in texts]
 
+    def model_inputs(self, vision: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in vision.items() if k != "num_crops"}  # pan-and-scan bookkeeping, off by default
+
     def extra(self, input_ids: Any) -> dict[str, Any]:
         return {"token_type_ids": (input_ids == self.image_token_id).long()}
 

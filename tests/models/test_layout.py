@@ -1,0 +1,41 @@
+"""Token boxes land on the pixels the vision tower saw: tiled families checked against their own pixel_values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from hawkcli.models.loading import LoadOptions, load
+
+COLOURS = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)]
+
+
+def quadrants(width: int = 100, height: int = 80) -> Image.Image:
+    arr = np.zeros((height, width, 3), dtype=np.uint8)
+    h, w = height // 2, width // 2
+    for i, (y, x) in enumerate([(0, 0), (0, w), (h, 0), (h, w)]):
+        arr[y : y + h, x : x + w] = COLOURS[i]
+    return Image.fromarray(arr)
+
+
+@pytest.mark.parametrize("model_type", ["idefics3", "internvl"])
+def test_each_tile_shows_the_pixels_its_tokens_claim(family_checkpoints, model_type):
+    loaded = load(LoadOptions(model=str(family_checkpoints(model_type)), device="cpu"))
+    proc = loaded.processor
+    image = quadrants()
+    inputs = proc([image], ["what colour is the circle ?"])
+    frames = inputs["pixel_values"].reshape(-1, *inputs["pixel_values"].shape[-3:])  # [tiles, 3, S, S]
+    mean, std = np.array(proc.image_processor.image_mean), np.array(proc.image_processor.image_std)
+    per_tile = proc.config.image_seq_length if model_type == "internvl" else proc.tokens_per_tile()
+    boxes = [box for span in proc.layout(inputs, 0, [image.size]) for box in span.boxes]
+    assert len(boxes) == per_tile * frames.shape[0]
+    original = np.asarray(image, dtype=np.float64)
+    for t in range(frames.shape[0]):
+        tile_boxes = boxes[t * per_tile : (t + 1) * per_tile]
+        x0, y0 = min(b[0] for b in tile_boxes), min(b[1] for b in tile_boxes)
+        x1, y1 = max(b[2] for b in tile_boxes), max(b[3] for b in tile_boxes)
+        claimed = original[y0:y1, x0:x1].reshape(-1, 3).mean(0)
+        seen = (frames[t].numpy().transpose(1, 2, 0) * std + mean).reshape(-1, 3).mean(0) * 255
+        assert np.abs(claimed - seen).max() < 12, (t, claimed, seen)
+    assert frames.shape[0] == 5  # 2 x 2 tiles of a 100 x 80 picture, then the whole picture

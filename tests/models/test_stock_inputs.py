@@ -1,0 +1,35 @@
+"""hawk's own input path builds exactly what the family's stock processor builds, where the stock one loads.
+
+Without torchvision the stock Qwen2/2.5/3-VL, LLaVA-OneVision, InternVL and SmolVLM processors do not
+load (their video processors need it): those comparisons run in `scripts/check-stock.sh`'s venv, which
+has PyPI's torch + torchvision, and are skipped here.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from hawkcli.models.registry import adapter_class
+from tests.conftest import make_image
+
+FAMILIES = ["gemma3", "idefics3", "internvl", "llava", "llava_next", "llava_onevision", "qwen2_5_vl", "qwen2_vl",
+            "qwen3_vl", "smolvlm"]  # fmt: skip
+
+
+@pytest.mark.parametrize("model_type", FAMILIES)
+def test_own_inputs_equal_the_stock_processor(family_checkpoints, model_type):
+    import json
+
+    folder = family_checkpoints(model_type)
+    inputs_class = adapter_class(json.loads((folder / "config.json").read_text())["model_type"]).inputs_class
+    proc = inputs_class.from_pretrained(str(folder))
+    if proc.stock is None:
+        pytest.skip(f"the stock {model_type} processor does not load here (torchvision)")
+    images = [make_image(0, (100, 80)), make_image(1, (60, 60))]
+    questions = ["what colour is the circle ?", "which shape is red ?"]
+    stock = proc(images, questions)
+    own = proc._build([proc.prompt(q) for q in questions], images)
+    assert sorted(own) == sorted(stock)
+    for key in stock:
+        assert torch.equal(torch.as_tensor(stock[key]), torch.as_tensor(own[key])), key
