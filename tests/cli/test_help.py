@@ -28,3 +28,25 @@ def test_exit_codes_are_documented(capsys, monkeypatch):
         assert main([*args, "--help"]) == 0
         text = " ".join(capsys.readouterr().out.split())
         assert "0 ok" in text and "3 internal error" in text and "130 interrupted" in text, args
+
+
+def test_readme_embeds_the_support_matrix(capsys):
+    from pathlib import Path
+
+    assert main(["models", "--format", "markdown"]) == 0
+    matrix = capsys.readouterr().out.strip()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    embedded = readme.split("<!-- hawk models: begin -->")[1].split("<!-- hawk models: end -->")[0].strip()
+    assert embedded == matrix, "README's support matrix is stale: paste `hawk models --format markdown`"
+
+
+def test_models_json_lists_every_family(capsys):
+    import json
+
+    from hawkcli.models.registry import supported_model_types
+
+    assert main(["models", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert sorted(t for r in rows for t in r["model_types"]) == supported_model_types()
+    gemma = next(r for r in rows if r["family"] == "Gemma 3")
+    assert gemma["methods"]["fastv"] == "no" and gemma["methods"]["hawk"] == "yes"
