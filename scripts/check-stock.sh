@@ -16,7 +16,7 @@ trap 'rm -f "$constraints"' EXIT
 grep -v '^torch==' constraints.txt >"$constraints"
 pip=("$venv/bin/python" -m pip install --quiet --constraint "$constraints")
 "${pip[@]}" --upgrade pip
-"$venv/bin/python" -m pip install --quiet "torch==2.14.1" "torchvision==0.29.1"
+"$venv/bin/python" -m pip install --quiet "torch==2.14.1" "torchvision==0.29.1" num2words  # num2words: SmolVLM's processor
 "${pip[@]}" -e '.[test]'
 "$venv/bin/python" -c "import torch, torchvision, transformers; print('check-stock:', 'torch', torch.__version__, 'torchvision', torchvision.__version__, 'transformers', transformers.__version__)"
 status=0

@@ -1,7 +1,8 @@
 """hawk's own input path builds exactly what the family's stock processor builds, where the stock one loads.
 
 Without torchvision the stock Qwen2/2.5/3-VL, LLaVA-OneVision, InternVL and SmolVLM processors do not
-load (their video processors need it): those comparisons run in `scripts/check-stock.sh`'s venv, which
+load (their video processors need it; SmolVLM's also needs num2words): those comparisons run in
+`scripts/check-stock.sh`'s venv, which
 has PyPI's torch + torchvision, and are skipped here.
 """
 
@@ -25,7 +26,9 @@ def test_own_inputs_equal_the_stock_processor(family_checkpoints, model_type):
     inputs_class = adapter_class(json.loads((folder / "config.json").read_text())["model_type"]).inputs_class
     proc = inputs_class.from_pretrained(str(folder))
     if proc.stock is None:
-        pytest.skip(f"the stock {model_type} processor does not load here (torchvision)")
+        pytest.skip(
+            f"the stock {model_type} processor does not load here (it needs torchvision; SmolVLM also num2words)"
+        )
     images = [make_image(0, (100, 80)), make_image(1, (60, 60))]
     questions = ["what colour is the circle ?", "which shape is red ?"]
     stock = proc(images, questions)

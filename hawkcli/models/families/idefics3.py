@@ -49,6 +49,7 @@ def tile_boxes(width: int, height: int, rows: int, cols: int, tile: int, cell: i
 class Idefics3Inputs(VLInputs):
     image_token = "<image>"
     end_of_turn = "<end_of_utterance>"
+    nested_images = True
 
     def tokens_per_tile(self) -> int:
         v = self.config.vision_config
