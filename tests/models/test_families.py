@@ -190,3 +190,28 @@ def test_hawk_run_on_the_family(capsys, family_dir, image_dir):
     record = json.loads(out)
     assert record["kept_visual_tokens"] == -(-record["visual_tokens"] // 2)
     assert (image_dir / "kept.png").is_file()
+
+
+def test_query_is_the_question_after_the_image(loaded_family):
+    """The HAWK query: the user's text after the last image, up to the end of the user turn."""
+    proc, adapter = loaded_family.processor, loaded_family.adapter
+    inputs = inputs_for(loaded_family, [0])
+    ids = inputs["input_ids"][0]
+    query = proc.tokenizer.convert_ids_to_tokens(ids[adapter.query_mask(ids)])
+    words = QUESTIONS[0].split()
+    markers = {"<fake_token_around_image>", "</img>"}  # image-closing markers whose ids the config does not name
+    query = [t for t in query if t not in markers]
+    if adapter.turn_end_ids():
+        assert query == words
+    else:  # no end-of-turn token before the answer (LLaVA-1.5, LLaVA-NeXT): runs to the end of the prompt
+        assert query[: len(words)] == words and len(query) <= len(words) + 4
+
+
+def test_an_image_after_the_text_still_scores(loaded_family):
+    """With no text after the last image, the query is that image's last token (or its end marker)."""
+    adapter = loaded_family.adapter
+    ids = inputs_for(loaded_family, [0])["input_ids"][0]
+    visual = adapter.visual_mask(ids).nonzero().flatten()
+    cut = ids[: int(visual[-1]) + 1]  # the prompt as if it ended with the image
+    mask = adapter.query_mask(cut)
+    assert mask.sum() == 1 and bool(mask[-1])
