@@ -93,9 +93,16 @@ class VLMAdapter:
         """Tokens that close an image block (the query starts after the last of these or of the visual tokens)."""
         return ()
 
+    # Whether the user's turn ends with the model's eos (`<|im_end|>`, `<end_of_turn>`, ...); templates
+    # without an end-of-turn token before the answer leave it False and the query runs to the prompt's end.
+    query_ends_at_eos: ClassVar[bool] = False
+
     def turn_end_ids(self) -> tuple[int, ...]:
         """Tokens that end the user's turn (the query stops at the first one after the last image)."""
-        return ()
+        if not self.query_ends_at_eos:
+            return ()
+        eos = self.text_config().eos_token_id
+        return tuple(eos) if isinstance(eos, (list, tuple)) else (eos,)
 
     def query_mask(self, input_ids: torch.Tensor) -> torch.Tensor:
         """Boolean mask over one row: the user's text after the last image up to the end of the user turn

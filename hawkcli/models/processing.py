@@ -93,9 +93,15 @@ class VLInputs:
         """The part of `vision` the model takes as keyword arguments."""
         return dict(vision)
 
+    def image_boxes(self, width: int, height: int) -> list[Any]:
+        """The pixel box of every visual token of one image of this size, in token order."""
+        raise NotImplementedError
+
     def layout(self, inputs: Any, row: int, image_sizes: list[tuple[int, int]]) -> list[Any]:
         """`VisualSpan`s of one row: for each of its images, the pixel box of every visual token."""
-        raise NotImplementedError
+        from hawkcli.core.geometry import spans
+
+        return spans([self.image_boxes(width, height) for width, height in image_sizes])
 
     # -- shared ------------------------------------------------------------------------------------
     def prompt(self, question: str) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from hawkcli.core.geometry import grid_boxes, spans
+from hawkcli.core.geometry import grid_boxes
 from hawkcli.errors import HawkError
 from hawkcli.models.base import VLMAdapter
 from hawkcli.models.processing import VLInputs
@@ -47,15 +47,16 @@ class Gemma3Inputs(VLInputs):
     def extra(self, input_ids: Any) -> dict[str, Any]:
         return {"token_type_ids": (input_ids == self.image_token_id).long()}
 
-    def layout(self, inputs: Any, row: int, image_sizes: list[tuple[int, int]]) -> list[Any]:
+    def image_boxes(self, width: int, height: int) -> list[Any]:
         side = int(self.config.mm_tokens_per_image**0.5)
-        return spans([grid_boxes(side, side, (0, 0, w, h)) for w, h in image_sizes])
+        return grid_boxes(side, side, (0, 0, width, height))
 
 
 @register
 class Gemma3Adapter(VLMAdapter):
     model_types = ("gemma3",)
     family = "Gemma 3"
+    query_ends_at_eos = True  # <eos> and <end_of_turn> on the instruct checkpoints
     in_decoder = False
     aliases = {f"gemma-3-{size}": f"google/gemma-3-{size}-it" for size in ("4b", "12b", "27b")}
     inputs_class = Gemma3Inputs
@@ -65,10 +66,6 @@ class Gemma3Adapter(VLMAdapter):
 
     def image_end_ids(self) -> tuple[int, ...]:
         return (self.config.eoi_token_id,)
-
-    def turn_end_ids(self) -> tuple[int, ...]:
-        eos = self.text_config().eos_token_id  # <eos> and <end_of_turn> on the instruct checkpoints
-        return tuple(eos) if isinstance(eos, (list, tuple)) else (eos,)
 
     def check_in_decoder(self, layer: int, method: str) -> None:
         raise HawkError(

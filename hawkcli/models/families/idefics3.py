@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from hawkcli.core.geometry import Box, spans
+from hawkcli.core.geometry import Box
 from hawkcli.models.base import VLMAdapter
 from hawkcli.models.processing import VLInputs
 from hawkcli.models.registry import register
@@ -80,23 +80,21 @@ class Idefics3Inputs(VLInputs):
             out.append(expanded)
         return out
 
-    def layout(self, inputs: Any, row: int, image_sizes: list[tuple[int, int]]) -> list[Any]:
+    def image_boxes(self, width: int, height: int) -> list[Box]:
         from PIL import Image
 
         tile = self.image_processor.max_image_size["longest_edge"]
         cell = self.config.vision_config.patch_size * self.config.scale_factor
-        per_image = []
-        for width, height in image_sizes:
-            # The tile grid depends only on the size: ask the image processor itself.
-            info = self.image_processor(images=[[Image.new("RGB", (width, height))]], return_row_col_info=True)
-            per_image.append(tile_boxes(width, height, info["rows"][0][0], info["cols"][0][0], tile, cell))
-        return spans(per_image)
+        # The tile grid depends only on the size: ask the image processor itself.
+        info = self.image_processor(images=[[Image.new("RGB", (width, height))]], return_row_col_info=True)
+        return tile_boxes(width, height, info["rows"][0][0], info["cols"][0][0], tile, cell)
 
 
 @register
 class Idefics3Adapter(VLMAdapter):
     model_types = ("idefics3", "smolvlm")
     family = "Idefics3 / SmolVLM"
+    query_ends_at_eos = True  # <end_of_utterance> on the instruct checkpoints
     aliases = {
         "smolvlm-256m": "HuggingFaceTB/SmolVLM-256M-Instruct",
         "smolvlm-500m": "HuggingFaceTB/SmolVLM-500M-Instruct",
@@ -110,10 +108,6 @@ class Idefics3Adapter(VLMAdapter):
 
     def visual_token_ids(self) -> tuple[int, ...]:
         return (self.config.image_token_id,)
-
-    def turn_end_ids(self) -> tuple[int, ...]:
-        eos = self.text_config().eos_token_id  # <end_of_utterance> on the instruct checkpoints
-        return tuple(eos) if isinstance(eos, (list, tuple)) else (eos,)
 
     def vision_saliency_hooks(self, sink: list[torch.Tensor], method: str) -> list[Any]:
         """Per tile: attention each patch receives in the last vision layer (head mean), then the mean over

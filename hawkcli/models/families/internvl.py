@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 
-from hawkcli.core.geometry import Box, grid_boxes, spans
+from hawkcli.core.geometry import Box, grid_boxes
 from hawkcli.errors import HawkError
 from hawkcli.models.base import VLMAdapter
 from hawkcli.models.processing import VLInputs
@@ -72,24 +72,18 @@ class InternVLInputs(VLInputs):
             regions.append((0, 0, width, height))  # the thumbnail
         return [box for region in regions for box in grid_boxes(side, side, region)]
 
-    def layout(self, inputs: Any, row: int, image_sizes: list[tuple[int, int]]) -> list[Any]:
-        return spans([self.image_boxes(w, h) for w, h in image_sizes])
-
 
 @register
 class InternVLAdapter(VLMAdapter):
     model_types = ("internvl",)
     family = "InternVL3"
+    query_ends_at_eos = True  # <|im_end|>
     inputs_class = InternVLInputs
     has_saliency = True
     aliases = {f"internvl3-{size}": f"OpenGVLab/InternVL3-{size.upper()}-hf" for size in ("1b", "2b", "8b")}
 
     def visual_token_ids(self) -> tuple[int, ...]:
         return (self.config.image_token_id,)
-
-    def turn_end_ids(self) -> tuple[int, ...]:
-        eos = self.text_config().eos_token_id  # <|im_end|>
-        return tuple(eos) if isinstance(eos, (list, tuple)) else (eos,)
 
     def vision_saliency_hooks(self, sink: list[torch.Tensor], method: str) -> list[Any]:
         if self.config.vision_feature_select_strategy != "default" or not isinstance(

@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 
-from hawkcli.core.geometry import Box, spans
+from hawkcli.core.geometry import Box
 from hawkcli.errors import HawkError
 from hawkcli.models.base import VLMAdapter
 from hawkcli.models.processing import VLInputs
@@ -54,11 +54,10 @@ class LlavaInputs(VLInputs):
         run = self.image_token * self.tokens_per_image()
         return [text.replace(self.image_token, run) for text in texts]
 
-    def layout(self, inputs: Any, row: int, image_sizes: list[tuple[int, int]]) -> list[Any]:
+    def image_boxes(self, width: int, height: int) -> list[Box]:
         ip = self.image_processor
         crop = (ip.crop_size["height"], ip.crop_size["width"])
-        patch = self.config.vision_config.patch_size
-        return spans([center_crop_boxes(w, h, ip.size["shortest_edge"], crop, patch) for w, h in image_sizes])
+        return center_crop_boxes(width, height, ip.size["shortest_edge"], crop, self.config.vision_config.patch_size)
 
 
 @register

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from hawkcli.core.geometry import Box, spans
+from hawkcli.core.geometry import Box
 from hawkcli.models.base import VLMAdapter
 from hawkcli.models.processing import VLInputs
 from hawkcli.models.registry import register
@@ -120,9 +120,6 @@ class LlavaNextInputs(VLInputs):
                 expanded += self.image_token * len(self.image_boxes(width, height)) + part
             out.append(expanded)
         return out
-
-    def layout(self, inputs: Any, row: int, image_sizes: list[tuple[int, int]]) -> list[Any]:
-        return spans([self.image_boxes(w, h) for w, h in image_sizes])
 
 
 @register

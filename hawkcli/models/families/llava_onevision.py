@@ -26,6 +26,7 @@ class LlavaOnevisionInputs(LlavaNextInputs):
 class LlavaOnevisionAdapter(LlavaNextAdapter):
     model_types = ("llava_onevision",)
     family = "LLaVA-OneVision"
+    query_ends_at_eos = True  # <|im_end|>
     inputs_class = LlavaOnevisionInputs
     aliases = {
         "llava-onevision-0.5b": "llava-hf/llava-onevision-qwen2-0.5b-ov-hf",
@@ -34,7 +35,3 @@ class LlavaOnevisionAdapter(LlavaNextAdapter):
 
     def visual_token_ids(self) -> tuple[int, ...]:
         return (self.config.image_token_id, self.config.video_token_id)
-
-    def turn_end_ids(self) -> tuple[int, ...]:
-        eos = self.text_config().eos_token_id  # <|im_end|>
-        return tuple(eos) if isinstance(eos, (list, tuple)) else (eos,)

@@ -66,6 +66,7 @@ class QwenVLInputs(VLInputs):
 class Qwen2VLAdapter(VLMAdapter):
     model_types = ("qwen2_vl",)
     family = "Qwen2-VL"
+    query_ends_at_eos = True  # <|im_end|>
     aliases = {"qwen2-vl-2b": "Qwen/Qwen2-VL-2B-Instruct", "qwen2-vl-7b": "Qwen/Qwen2-VL-7B-Instruct"}
     inputs_class = QwenVLInputs
     has_saliency = True
@@ -75,10 +76,6 @@ class Qwen2VLAdapter(VLMAdapter):
 
     def image_end_ids(self) -> tuple[int, ...]:
         return (self.config.vision_end_token_id,)
-
-    def turn_end_ids(self) -> tuple[int, ...]:
-        eos = self.text_config().eos_token_id  # <|im_end|>
-        return tuple(eos) if isinstance(eos, (list, tuple)) else (eos,)
 
     def default_position_ids(self, batch: int, length: int, device: Any) -> torch.Tensor:
         # What the text model builds itself for a fresh sequence: 0..L-1 on every mRoPE row (T, H, W).
