@@ -37,7 +37,7 @@ above the loaded model; on a CPU it is not measured ("—").
     + EXIT_CODES_HELP
 )
 
-DEFAULT_METHODS = "none,hawk,uniform,fastv,vispruner,idsel,divprune,random"
+DEFAULT_METHODS = "none,hawk,uniform,fastv,dart,vispruner,idsel,divprune,cdpruner,random"
 COLUMNS = [
     ("method", "method", "{}"),
     ("keep", "keep", "{:g}"),

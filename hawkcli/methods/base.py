@@ -32,6 +32,8 @@ class SelectionContext:
     valid_from: int = 0  # first non-padding position of the row (rows are left-padded)
     saliency: torch.Tensor | None = None  # [N] vision-side attention received (methods with needs_saliency)
     layer_attention: torch.Tensor | None = None  # [N] decoder attention at the method's prune layer (fastv)
+    layer_keys: torch.Tensor | None = None  # [tokens, kv_heads*head_dim] keys of layer K-1 (dart)
+    layer_hidden: torch.Tensor | None = None  # [tokens, hidden] input of layer K, final-normed (dart)
     _qk: tuple[torch.Tensor, torch.Tensor] | None = field(default=None, repr=False)
 
     @property
@@ -59,6 +61,8 @@ class PruneMethod:
     needs_profile: ClassVar[bool] = False
     needs_saliency: ClassVar[bool] = False
     prunes: ClassVar[bool] = True
+    # In-decoder methods: which decoder states they read ("attention", "keys", "hidden").
+    decoder_signals: ClassVar[frozenset[str]] = frozenset()
     Options: ClassVar[type[MethodOptions]] = MethodOptions
 
     def __init__(self, options: MethodOptions | None = None, head_weights: torch.Tensor | None = None) -> None:

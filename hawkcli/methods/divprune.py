@@ -3,6 +3,13 @@
 Max–min diversity on the projected visual embeddings with cosine distance d = 1 − cos: start from the
 most isolated token (largest distance to its nearest neighbour), then repeatedly add the token whose
 minimum distance to the chosen set is largest. Query-agnostic. Kept tokens return in original order.
+
+Checked against the authors' code (github vbdi/divprune @ 799e2d95, `LLaVA/llava/model/llava_arch.py`
+L147-169, L365-385): the distance, the features (the post-projector embeddings the LLM receives), the
+first-token rule, the greedy rule, first-index ties and sorted output match. Differences: the
+reference gives the kept tokens new contiguous positions (hawk keeps the original ones, as every
+method here), computes in fp16 (hawk fp32) and can pick a token twice on exact ties (hawk masks
+chosen ones); k = round(N·keep) there, ceil here.
 """
 
 from __future__ import annotations

@@ -5,6 +5,13 @@ At decoder layer K (default 2) keep the k visual tokens that received the most a
 computes it (RoPE, causal and padding mask included), recomputed from that layer's Q/K because sdpa
 returns no weights. Layers < K keep every token in their KV cache, layers ≥ K only the kept ones;
 kept tokens keep their original positions; decode steps attend to that fixed set.
+
+Checked against the authors' code (github pkunlp-icler/FastV @ d1659729, `modeling_llama.py` L738-758):
+the last-token row, layer K−1's softmaxed attention, head mean, original positions and K = 2 match.
+The paper's text says "average attention received from all tokens"; the code (and hawk) use the last
+token's row. The authors' evaluations re-prune at every decode step (no cache, or the mask variant
+with the newest token's attention); hawk decides once at prefill, as the llava-hf port (`fastv_k`)
+does. k = ceil(N·keep) where the ports round; hawk finds the visual span exactly (no fixed offset).
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ class FastV(PruneMethod):
     name = "fastv"
     summary = "last-token attention at layer K-1; prune inside the decoder from layer K (default 2)"
     Options = FastVOptions
+    decoder_signals = frozenset({"attention"})
 
     def prune_layer(self) -> int:
         return self.options.layer

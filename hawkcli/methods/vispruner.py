@@ -1,17 +1,26 @@
 """`vispruner`: VisPruner (Zhang et al., ICCV 2025) — important tokens by visual cues, then diverse ones.
 
-1. Important: the top `r·k` tokens by vision-encoder attention. For encoders with a CLS token the
-   paper uses the CLS row of the penultimate layer; Qwen2-VL / Qwen2.5-VL have none, so (our reading)
-   we use the attention each patch *receives* in the last vision block (head mean, column sum within
-   its window / full-attention span), averaged over each 2×2 merge unit, in raster order.
-2. Diverse: from the rest, Algorithm 1's duplicate removal on L2-normalised post-merger features —
-   split the remaining tokens alternately into A and B, drop up to 8 tokens of A whose best cosine
-   match in B is highest, repeat until `k − r·k` remain.
+Checked line by line against the authors' loop (github Theia-4869/VisPruner @ aefa01a,
+`llava/model/llava_arch.py::encode_images` L148-183) and LightCompress's Qwen2.5-VL port
+(`llmc/compression/token_reduction/vispruner.py`):
+1. Important: `int(k · important_ratio)` tokens with the highest vision-encoder saliency — the CLS row
+   of the feature layer's attention on encoders with a CLS token (LLaVA-1.5, InternVL3), as the paper;
+   the attention each patch receives where there is none (Qwen, SmolVLM), as LightCompress's port.
+2. Diverse: the residual keeps **attention-rank order** (descending saliency). Each round: r = min(8,
+   len(residual) − budget); stop when r ≤ 0. Split the current list by position into A = [0::2] and
+   B = [1::2]; score each A token by its best cosine similarity to B; drop the r highest-scoring A
+   tokens; the next list is A's survivors in descending score order followed by B unchanged.
+3. Kept tokens return in original (spatial) order.
+Where the reference's indexing fails or keeps too few (an odd-length residual with R//2 − r ≠ 1, or
+r > len(A), i.e. diverse budgets below 8), hawk drops min(r, len(A)) A tokens that round — the rule
+the loop states — so exactly k tokens are always kept. Ties: the reference's unstable argsort leaves
+them unspecified; hawk sorts stably (lower position in the current list first).
+Features for the similarity are the projected embeddings the language model receives on every family
+(as LightCompress's Qwen port; the LLaVA reference uses the pre-projector CLIP features).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
@@ -33,21 +42,19 @@ class VisPrunerOptions(MethodOptions):
             raise HawkError("vispruner drop_per_round must be ≥ 1")
 
 
-def remove_duplicates(features: torch.Tensor, candidates: torch.Tensor, target: int, per_round: int) -> torch.Tensor:
-    """Algorithm 1: shrink `candidates` (indices into features) to `target` by dropping near-duplicates."""
-    remaining = candidates.clone()
+def remove_duplicates(features: torch.Tensor, residual: torch.Tensor, target: int, per_round: int) -> torch.Tensor:
+    """The reference's duplicate removal: shrink `residual` (indices into features, in attention-rank
+    order) to `target` tokens; returns them in the loop's final list order."""
     unit = torch.nn.functional.normalize(features.float(), dim=-1)
-    while remaining.numel() > target:
-        a, b = remaining[::2], remaining[1::2]
-        if b.numel() == 0:
-            return remaining[:target]
+    remaining = residual.clone()
+    while True:
+        drop = min(per_round, remaining.numel() - target)
+        if drop <= 0:
+            return remaining
+        a, b = remaining[0::2], remaining[1::2]
         best = (unit[a] @ unit[b].T).max(dim=1).values
-        drop = min(per_round, remaining.numel() - target, a.numel())
-        order = torch.sort(best, descending=True, stable=True).indices[:drop]
-        keep_a = torch.ones(a.numel(), dtype=torch.bool, device=a.device)
-        keep_a[order] = False
-        remaining = torch.cat([a[keep_a], b]).sort().values
-    return remaining
+        order = torch.sort(best, descending=True, stable=True).indices
+        remaining = torch.cat([a[order[min(drop, a.numel()) :]], b])
 
 
 @register
@@ -61,14 +68,10 @@ class VisPruner(PruneMethod):
         saliency = ctx.saliency
         if saliency is None:
             raise HawkError("vispruner needs vision-encoder attention, which this model's adapter does not provide")
-        n = ctx.num_visual
-        k_imp = min(k, math.floor(self.options.important_ratio * k))
+        k_imp = min(k, int(self.options.important_ratio * k))
         ranked = torch.sort(saliency.float(), descending=True, stable=True).indices
-        important = ranked[:k_imp]
-        rest = ranked[k_imp:].sort().values
-        diverse = (
-            remove_duplicates(ctx.features, rest, k - k_imp, self.options.drop_per_round) if k > k_imp else rest[:0]
-        )
-        chosen = torch.cat([important, diverse]).sort().values
-        assert chosen.numel() == min(k, n)
-        return chosen
+        important, residual = ranked[:k_imp], ranked[k_imp:]
+        if k == k_imp:
+            return important.sort().values
+        diverse = remove_duplicates(ctx.features, residual, k - k_imp, self.options.drop_per_round)
+        return torch.cat([important, diverse]).sort().values

@@ -174,6 +174,21 @@ class VLMAdapter:
     def check_in_decoder(self, layer: int, method: str) -> None:
         """Refuse (HawkError) in-decoder pruning at `layer` where the family cannot take it."""
 
+    def layer_keys(self, layer: nn.Module, hidden: torch.Tensor, position_embeddings: tuple) -> torch.Tensor:
+        """`[B, L, kv_heads * head_dim]` keys of `layer` for its input `hidden`, as it attends with them
+        (input norm, projection, k norm, RoPE)."""
+        attn = layer.self_attn
+        b, length, _ = hidden.shape
+        k = attn.k_proj(layer.input_layernorm(hidden)).view(b, length, -1, attn.head_dim)
+        if getattr(attn, "k_norm", None) is not None:
+            k = attn.k_norm(k)
+        _, k = self.apply_rope(k.transpose(1, 2), k.transpose(1, 2), position_embeddings)
+        return k.transpose(1, 2).reshape(b, length, -1)
+
+    def final_norm(self, hidden: torch.Tensor) -> torch.Tensor:
+        """The decoder's last norm (before the LM head)."""
+        return self.text_model().norm(hidden)
+
     # -- what the text model receives at prefill -----------------------------------------------
     def default_position_ids(self, batch: int, length: int, device: Any) -> torch.Tensor:
         """The position ids the text model would build itself for a fresh sequence."""

@@ -1,8 +1,10 @@
-"""Pruning inside the decoder (FastV-style): score at layer K-1, drop tokens from layer K on.
+"""Pruning inside the decoder (FastV, DART): score from layers K-1 and K, drop tokens from layer K on.
 
-Layer K-1's pre-hook recomputes that layer's attention of the last prompt token (sdpa returns no
-weights) and lets the method choose; every layer >= K gathers its input to the kept positions at
-prefill and, at decode, attends with a mask sized to its shorter cache. Layers < K keep every token.
+Layer K-1's pre-hook remembers its input; layer K's pre-hook, at prefill, computes what the method
+reads (`decoder_signals`: layer K-1's last-token attention, recomputed because sdpa returns no
+weights; its keys; layer K's input through the final norm), lets the method choose, and every layer
+>= K gathers its input to the kept positions at prefill and, at decode, attends with a mask sized to
+its shorter cache. Layers < K keep every token.
 """
 
 from __future__ import annotations
@@ -27,30 +29,45 @@ class InDecoder:
         self.selector = selector
         self.captured = captured
         self.stats = stats
-        self._embeds: torch.Tensor | None = None  # the prefill's merged embeddings, until layer K-1 chose
+        self._embeds: torch.Tensor | None = None  # the prefill's merged embeddings, until layer K chose
+        self._previous: tuple | None = None  # (layer K-1, its input, position embeddings) at prefill
         self._index: torch.Tensor | None = None  # gather index of the kept positions (None: nothing dropped)
         self._layer_mask: torch.Tensor | None = None
 
     def begin(self, embeds: torch.Tensor) -> None:
-        self._embeds, self._index, self._layer_mask = embeds, None, None
+        self._embeds, self._index, self._layer_mask, self._previous = embeds, None, None, None
 
     def before_score_layer(self, module: Any, args: tuple, kwargs: dict) -> None:
-        """Layer K-1 at prefill: the last token's softmaxed attention over all keys, head-averaged."""
+        """Layer K-1 at prefill: remember its input; the choice is made when layer K receives its input."""
         calls = self.calls
         hidden = kwargs.get(calls.hidden_states, args[0] if args else None)
-        if self._embeds is None or hidden.shape[1] != self.captured.prefill_len:
-            return
+        if self._embeds is not None and hidden.shape[1] == self.captured.prefill_len:
+            self._previous = (module, hidden, kwargs[calls.position_embeddings])
+
+    def _signals(self, hidden: torch.Tensor) -> dict[str, torch.Tensor]:
+        """What the method reads from the decoder (`decoder_signals`), from layer K-1's input and layer K's."""
+        layer, previous, position_embeddings = self._previous
+        wanted = self.selector.method.decoder_signals
+        signals = {}
+        if "attention" in wanted:  # the last token's softmaxed attention over all keys at K-1, head mean
+            weights = self.adapter.last_token_attention(layer, previous, position_embeddings)
+            if self.captured.mask is not None:
+                weights = weights.masked_fill(~self.captured.mask.bool()[:, None, :], float("-inf"))
+            signals["layer_attention"] = weights.softmax(-1).mean(1)  # [B, L]
+        if "keys" in wanted:  # layer K-1's keys as it attends with them (norms, RoPE), heads concatenated
+            signals["layer_keys"] = self.adapter.layer_keys(layer, previous, position_embeddings)
+        if "hidden" in wanted:  # what enters layer K, through the decoder's final norm
+            signals["layer_hidden"] = self.adapter.final_norm(hidden)
+        return signals
+
+    def _choose(self, hidden: torch.Tensor) -> None:
         start = time.perf_counter()
-        weights = self.adapter.last_token_attention(module, hidden, kwargs[calls.position_embeddings])
-        if self.captured.mask is not None:
-            weights = weights.masked_fill(~self.captured.mask.bool()[:, None, :], float("-inf"))
-        weights = weights.softmax(-1).mean(1)  # [B, L]; the last token sees every valid position
-        rows = self.selector.rows(self._embeds, layer_attention=weights)
+        rows = self.selector.rows(self._embeds, **self._signals(hidden))
         if all(r.numel() == self.captured.prefill_len for r in rows):
             self._index = None  # nothing dropped: leave the model untouched
         else:
             self._index, self._layer_mask = pack(rows, hidden.device)
-        self._embeds = None
+        self._embeds, self._previous = None, None
         self.stats.scoring_ms = sync_ms(hidden, start)
 
     def _attention_mask(self, q_len: int, k_len: int, device: Any, dtype: torch.dtype) -> Any:
@@ -73,10 +90,12 @@ class InDecoder:
 
     def before_pruned_layer(self, module: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict] | None:
         """Layers >= K: at prefill gather to the kept tokens; at decode mask against the pruned cache."""
-        if self._index is None:
-            return None
         calls = self.calls
         hidden = kwargs.get(calls.hidden_states, args[0] if args else None)
+        if self._previous is not None and hidden.shape[1] == self.captured.prefill_len:
+            self._choose(hidden)  # layer K at prefill: its input completes the signals
+        if self._index is None:
+            return None
         index = self._index
         out = dict(kwargs)
         if hidden.shape[1] > 1:
@@ -99,7 +118,9 @@ class InDecoder:
 
     def hooks(self, layers: Any, name: str) -> list[Any]:
         if self.layer >= len(layers):
-            raise HawkError(f"{name} prunes at layer {self.layer} but the model has {len(layers)}")
+            raise HawkError(
+                f"method {name} prunes at layer {self.layer} but this {self.adapter.family} model has {len(layers)}"
+            )
         handles = [layers[self.layer - 1].register_forward_pre_hook(self.before_score_layer, with_kwargs=True)]
         for layer in layers[self.layer :]:
             handles.append(layer.register_forward_pre_hook(self.before_pruned_layer, with_kwargs=True))

@@ -22,8 +22,15 @@ class Selector:
         self.stats = stats
         self.saliency: list[torch.Tensor] = []  # filled by the adapter's vision hooks, one tensor per call
 
-    def rows(self, embeds: torch.Tensor, layer_attention: torch.Tensor | None = None) -> list[torch.Tensor]:
-        """Kept positions of every row, ascending; fills `stats.rows`."""
+    def rows(
+        self,
+        embeds: torch.Tensor,
+        layer_attention: torch.Tensor | None = None,
+        layer_keys: torch.Tensor | None = None,
+        layer_hidden: torch.Tensor | None = None,
+    ) -> list[torch.Tensor]:
+        """Kept positions of every row, ascending; fills `stats.rows`. The `layer_*` signals are `[B, L, ...]`
+        decoder states for in-decoder methods."""
         ids, mask = self.captured.ids, self.captured.mask
         valid = mask.bool() if mask is not None else torch.ones_like(ids, dtype=torch.bool)
         visual = self.adapter.visual_mask(ids)
@@ -44,6 +51,8 @@ class Selector:
                 valid_from=int(valid[b].int().argmax()),
                 saliency=saliency[b] if saliency is not None else None,
                 layer_attention=layer_attention[b, vis_pos] if layer_attention is not None else None,
+                layer_keys=layer_keys[b] if layer_keys is not None else None,
+                layer_hidden=layer_hidden[b] if layer_hidden is not None else None,
             )
             chosen = self.method.select(ctx, k).to(embeds.device) if n else vis_pos.new_zeros(0)
             if chosen.numel() != k:

@@ -31,7 +31,7 @@ def inputs_for(loaded, indices):
 
 
 def options(loaded, method):
-    return {"layer": loaded.adapter.num_layers - 1} if method == "fastv" else {}
+    return {"layer": loaded.adapter.num_layers - 1} if method in {"fastv", "dart"} else {}
 
 
 def greedy(model, inputs, n=5):

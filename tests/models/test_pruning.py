@@ -14,7 +14,7 @@ from hawkcli.models.families.qwen2_vl import QwenVLInputs
 from tests.conftest import make_image
 
 QUESTIONS = ["what colour is the circle ?", "which shape is red ?"]
-OPTIONS = {"fastv": {"layer": 1}}  # the tiny models have 2 decoder layers
+OPTIONS = {"fastv": {"layer": 1}, "dart": {"layer": 1}}  # the tiny models have 2 decoder layers
 
 
 def load(folder, attn="sdpa"):
