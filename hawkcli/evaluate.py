@@ -47,8 +47,12 @@ class Arm:
         return 1.0 if self.method == "none" else self.keep
 
     def key(self, model: str, sample_id: str) -> str:
-        """`model` is the checkpoint fingerprint, so retrained weights never reuse old results."""
-        return json.dumps([model, self.method, self.effective_keep, self.options, sample_id])
+        """`model` is the checkpoint fingerprint and the method's revision is in it, so retrained weights or a
+        changed method never reuse old results."""
+        from hawkcli.methods.registry import method_class
+
+        revision = method_class(self.method).revision
+        return json.dumps([model, self.method, revision, self.effective_keep, self.options, sample_id])
 
 
 class ResultCache:

@@ -61,6 +61,8 @@ class PruneMethod:
     needs_profile: ClassVar[bool] = False
     needs_saliency: ClassVar[bool] = False
     prunes: ClassVar[bool] = True
+    # Bumped whenever the method's choice of tokens changes, so cached comparison results are recomputed.
+    revision: ClassVar[int] = 1
     # In-decoder methods: which decoder states they read ("attention", "keys", "hidden").
     decoder_signals: ClassVar[frozenset[str]] = frozenset()
     Options: ClassVar[type[MethodOptions]] = MethodOptions

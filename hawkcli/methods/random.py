@@ -11,6 +11,7 @@ from hawkcli.methods.registry import register
 @register
 class RandomKeep(PruneMethod):
     name = "random"
+    revision = 2  # padding-independent seed (2026-12)
     summary = "seeded random subset"
 
     def scores(self, ctx: SelectionContext) -> torch.Tensor:

@@ -60,6 +60,7 @@ def remove_duplicates(features: torch.Tensor, residual: torch.Tensor, target: in
 @register
 class VisPruner(PruneMethod):
     name = "vispruner"
+    revision = 2  # the reference's list order (2026-12)
     summary = "vision-encoder attention for important tokens + duplicate removal for diverse ones"
     needs_saliency = True
     Options = VisPrunerOptions

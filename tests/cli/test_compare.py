@@ -204,3 +204,12 @@ def test_method_options_reach_the_arm_and_are_validated(capsys, tiny_qwen25, loc
                             ("random.gamma=1", "not among"), ("gamma", "expected key=value")):  # fmt: skip
         code, _, err = compare(capsys, tiny_qwen25, local_data, "--methods", "idsel", "-O", option)
         assert code == 2 and message in err and err.count("\n") == 1, err
+
+
+def test_a_changed_method_does_not_reuse_cached_results(monkeypatch):
+    from hawkcli.evaluate import Arm
+    from hawkcli.methods.registry import method_class
+
+    before = Arm("random", 0.5).key("m#1", "s1")
+    monkeypatch.setattr(method_class("random"), "revision", method_class("random").revision + 1)
+    assert Arm("random", 0.5).key("m#1", "s1") != before
