@@ -213,3 +213,13 @@ def test_a_changed_method_does_not_reuse_cached_results(monkeypatch):
     before = Arm("random", 0.5).key("m#1", "s1")
     monkeypatch.setattr(method_class("random"), "revision", method_class("random").revision + 1)
     assert Arm("random", 0.5).key("m#1", "s1") != before
+
+
+def test_compare_on_a_non_qwen_family(capsys, family_checkpoints, local_data, tmp_path):
+    llava = family_checkpoints("llava")
+    code, out, err = compare(capsys, llava, local_data, "--methods", "none,dart,cdpruner,vispruner,idsel", "--keep",
+                             "0.5", "-O", "dart.layer=2", "-f", "json", "-o", str(tmp_path / "r.jsonl"))  # fmt: skip
+    assert code == 0, err
+    rows = {(r["method"], r["keep"]): r for r in json.loads(out)["rows"]}
+    assert set(rows) == {("none", 1.0), ("dart", 0.5), ("cdpruner", 0.5), ("vispruner", 0.5), ("idsel", 0.5)}
+    assert rows[("dart", 0.5)]["kept_tokens"] == rows[("cdpruner", 0.5)]["kept_tokens"] == 8  # of 16
