@@ -9,6 +9,7 @@ comparison resumes and adding a method computes only that method.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import statistics
@@ -52,7 +53,10 @@ class Arm:
         from hawkcli.methods.registry import method_class
 
         revision = method_class(self.method).revision
-        return json.dumps([model, self.method, revision, self.effective_keep, self.options, sample_id])
+        key = [model, self.method, revision, self.effective_keep, self.options, sample_id]
+        if self.profile is not None:  # another head-importance profile is another arm
+            key.append(hashlib.sha1(json.dumps(self.profile.importance).encode()).hexdigest()[:16])
+        return json.dumps(key)
 
 
 class ResultCache:

@@ -27,8 +27,9 @@ from hawkcli.errors import HawkError, InputError
 from hawkcli.models.calls import convention_for
 from hawkcli.models.headmask import AblationPlan, headmask_ablation, plan
 
-SCOPES_HELP = "layer0 | all-layers | layer:N"
+SCOPES_HELP = "layer0 | all-layers | layer:N | layers"
 METRIC_NAMES = ("loglik", "accuracy")
+ESTIMATORS = ("exact", "attribution")
 
 
 @dataclass
@@ -39,14 +40,33 @@ class ProfileConfig:
     seed: int = 0
     batch_size: int = 32
     max_new_tokens: int = 16
+    estimator: str = "exact"
+    attribution_steps: int = 1  # gradient points on the gate path (1: the tangent at g = 1)
 
 
 @dataclass(frozen=True)
 class Scope:
-    """Which layers each unit ablates, and the layer label of the single importance row."""
+    """Which layers each unit ablates, and the layer label of the importance rows.
+
+    `per_layer`: one row per layer (each (layer, head) its own unit); otherwise one row, each head index
+    a unit ablated in every layer of `layers` at once.
+    """
 
     layers: tuple[int, ...]
     label: str  # written to hawk.layers
+    per_layer: bool = False
+
+    def units(self, heads: int) -> list[tuple[tuple[int, ...], int]]:
+        """(layers, head) of every unit, in the order results are stored."""
+        if self.per_layer:
+            return [((layer,), h) for layer in self.layers for h in range(heads)]
+        return [(self.layers, h) for h in range(heads)]
+
+    def shape(self, values: list[float], heads: int) -> list:
+        """Per-unit values as stored per sample: `[H]`, or `[L][H]` for a per-layer scope."""
+        if not self.per_layer:
+            return values
+        return [values[i * heads : (i + 1) * heads] for i in range(len(self.layers))]
 
 
 def parse_scope(scope: str, num_layers: int) -> Scope:
@@ -54,6 +74,8 @@ def parse_scope(scope: str, num_layers: int) -> Scope:
         return Scope((0,), "0")
     if scope == "all-layers":
         return Scope(tuple(range(num_layers)), "all")
+    if scope == "layers":
+        return Scope(tuple(range(num_layers)), ",".join(map(str, range(num_layers))), per_layer=True)
     if scope.startswith("layer:"):
         try:
             n = int(scope.split(":", 1)[1])
@@ -98,12 +120,15 @@ class Profiler:
         self.scope = scope
         self.heads = loaded.adapter.num_heads
 
-    def _plan(self, units: list[int | None], visual: torch.Tensor) -> AblationPlan:
-        ablate = torch.zeros(len(units), self.heads, dtype=torch.bool)
-        for row, head in enumerate(units):
-            if head is not None:
-                ablate[row, head] = True
-        return AblationPlan({layer: ablate for layer in self.scope.layers}, visual)
+    def _plan(self, units: list[tuple[tuple[int, ...], int] | None], visual: torch.Tensor) -> AblationPlan:
+        """One batch row per unit (None: unablated): that unit's head loses visual keys in its layers."""
+        ablate = {layer: torch.zeros(len(units), self.heads, dtype=torch.bool) for layer in self.scope.layers}
+        for row, unit in enumerate(units):
+            if unit is not None:
+                layers, head = unit
+                for layer in layers:
+                    ablate[layer][row, head] = True
+        return AblationPlan(ablate, visual)
 
     def chunk(self, examples: list[Example], answer_metric: str) -> list[dict]:
         """Baseline and every ablated head for a few samples → `[{"base": x, "heads": [H]}]`."""
@@ -131,17 +156,21 @@ class Profiler:
             handle.remove()
         base_ll = answer_loglik(base.last_hidden_state, self.model.lm_head, ids, target)
         kw = capture.kwargs
-        pairs = [(s, h) for s in range(len(examples)) for h in range(self.heads)]
-        heads_ll = torch.zeros(len(examples), self.heads, dtype=torch.float64)
+        units = self.scope.units(self.heads)
+        pairs = [(s, u) for s in range(len(examples)) for u in range(len(units))]
+        heads_ll = torch.zeros(len(examples), len(units), dtype=torch.float64)
         for start in range(0, len(pairs), self.cfg.batch_size):
             part = pairs[start : start + self.cfg.batch_size]
             idx = torch.tensor([s for s, _ in part], device=device)
-            with plan(self._plan([h for _, h in part], visual[idx])):
+            with plan(self._plan([units[u] for _, u in part], visual[idx])):
                 out = text_model(**self.adapter.replay_rows(kw, calls, idx), use_cache=False)
             ll = answer_loglik(out.last_hidden_state, self.model.lm_head, ids[idx], target[idx])
-            for (s, h), value in zip(part, ll.tolist(), strict=True):
-                heads_ll[s, h] = value
-        return [{"base": float(base_ll[s]), "heads": heads_ll[s].tolist()} for s in range(len(examples))]
+            for (s, u), value in zip(part, ll.tolist(), strict=True):
+                heads_ll[s, u] = value
+        return [
+            {"base": float(base_ll[s]), "heads": self.scope.shape(heads_ll[s].tolist(), self.heads)}
+            for s in range(len(examples))
+        ]
 
     def _accuracy(self, examples: list[Example], metric: Callable[[str, list[str]], float]) -> list[dict]:
         proc, device = self.loaded.processor, self.loaded.device
@@ -149,8 +178,8 @@ class Profiler:
         visual = self.adapter.visual_mask(inputs["input_ids"])
         prompt_len = inputs["input_ids"].shape[1]
 
-        def scores(head: int | None) -> list[float]:
-            with plan(self._plan([head] * len(examples), visual)):
+        def scores(unit: tuple[tuple[int, ...], int] | None) -> list[float]:
+            with plan(self._plan([unit] * len(examples), visual)):
                 out = self.model.generate(
                     **inputs,
                     max_new_tokens=self.cfg.max_new_tokens,
@@ -161,18 +190,24 @@ class Profiler:
             return [metric(a, e.answers) for a, e in zip(answers, examples, strict=True)]
 
         base = scores(None)
-        per_head = [scores(h) for h in range(self.heads)]
-        return [{"base": base[s], "heads": [per_head[h][s] for h in range(self.heads)]} for s in range(len(examples))]
+        units = self.scope.units(self.heads)
+        per_unit = [scores(u) for u in units]
+        return [
+            {"base": base[s], "heads": self.scope.shape([per_unit[u][s] for u in range(len(units))], self.heads)}
+            for s in range(len(examples))
+        ]
 
     def rows_per_sample(self) -> int:
-        return self.heads + 1
+        return len(self.scope.units(self.heads)) + 1
 
 
-def samples_per_chunk(cfg: ProfileConfig, heads: int) -> int:
-    """Enough samples that one chunk fills about one batch of (sample, head) rows."""
+def samples_per_chunk(cfg: ProfileConfig, units: int) -> int:
+    """Enough samples that one chunk fills about one batch of rows (attribution: one row per sample)."""
     if cfg.metric == "accuracy":
         return max(1, cfg.batch_size)
-    return max(1, cfg.batch_size // (heads + 1))
+    if cfg.estimator == "attribution":
+        return max(1, cfg.batch_size // 4)  # each row also holds its backward pass
+    return max(1, cfg.batch_size // (units + 1))
 
 
 # -- checkpointing ---------------------------------------------------------------------------------
@@ -214,7 +249,7 @@ def load_partial(path: Path, fingerprint: dict) -> dict[str, dict[int, dict]]:
 
 
 def relative_drop(results: list[dict]) -> torch.Tensor:
-    """`[H]` relative drop of the mean metric when each head is ablated, summed in sample order (float64)."""
+    """`[H]` (or `[L, H]`) relative drop of the mean metric when each unit is ablated, summed in sample order."""
     base = torch.tensor([r["base"] for r in results], dtype=torch.float64).mean()
     heads = torch.tensor([r["heads"] for r in results], dtype=torch.float64).mean(0)
     return (base - heads) / base.abs().clamp_min(1e-12)
@@ -245,7 +280,7 @@ def run_profile(
         results.update(load_partial(partial, fingerprint))
     elif partial.exists() and not resume:
         raise HawkError(f"{partial} holds an unfinished run; pass --resume to continue it or delete it")
-    per_chunk = samples_per_chunk(profiler.cfg, profiler.heads)
+    per_chunk = samples_per_chunk(profiler.cfg, profiler.rows_per_sample() - 1)
     for ds in datasets:
         done = results[ds.name]
         for c, start in enumerate(range(0, len(ds.examples), per_chunk)):
@@ -267,14 +302,15 @@ def run_profile(
 
 
 def reduce(datasets: list[LoadedDataset], results: dict[str, dict[int, dict]]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Merged per-sample results → (`importance [1, H]`, `deltas [D, 1, H]`), both float32."""
+    """Merged per-sample results → (`importance [R, H]`, `deltas [D, R, H]`), both float32."""
     drops = []
     for ds in datasets:
         got = results[ds.name]
         missing = [i for i in range(len(ds.examples)) if i not in got]
         if missing:
             raise HawkError(f"profile of {ds.name} is missing {len(missing)} samples")
-        drops.append(relative_drop([got[i] for i in range(len(ds.examples))])[None])
+        drop = relative_drop([got[i] for i in range(len(ds.examples))])
+        drops.append(drop if drop.ndim == 2 else drop[None])  # [R, H]
     deltas = torch.stack(drops)
     return importance_from_drops(deltas).float(), deltas.float()
 

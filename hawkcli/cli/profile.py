@@ -24,6 +24,8 @@ ablation on calibration data) and write a head-importance .safetensors profile f
 
   hawk profile ./my-checkpoint --calib data/calib.jsonl --scope all-layers --metric accuracy
 
+  hawk profile hawk-demo --calib synth --estimator attribution --scope layers   # every head of every layer
+
   torchrun --nproc_per_node 4 -m hawkcli.cli.app profile qwen2.5-vl-7b --calib chartqa:val
 
 Writes ./<model>.safetensors unless -o says otherwise, and never overwrites a file without --force.
@@ -90,8 +92,23 @@ def profile(
     ),
     samples: int = typer.Option(256, "--samples", "-n", min=1, help="Samples per dataset (seeded choice)."),
     seed: int = typer.Option(0, "--seed"),
-    scope: str = typer.Option("layer0", "--scope", help="layer0 | all-layers | layer:N"),
+    scope: str = typer.Option(
+        "layer0", "--scope", help="layer0 | all-layers | layer:N | layers (one row per layer: the full map)"
+    ),
     metric: str = typer.Option("loglik", "--metric", help="loglik (teacher-forced answer log-likelihood) | accuracy"),
+    estimator: str = typer.Option(
+        "exact",
+        "--estimator",
+        help="exact (one decoder pass per sample and head) | attribution (gate gradients: every head of every "
+        "layer from one forward + backward; an estimate)",
+    ),
+    attribution_steps: int = typer.Option(
+        1,
+        "--attribution-steps",
+        min=1,
+        help="attribution: gradient points on the gate path (1: the tangent at g = 1; 4 ranked hawk-demo's "
+        "heads like exact ablation, Spearman 0.90, at 4x the cost).",
+    ),
     output: Path = typer.Option(None, "--output", "-o", help="Profile file [default: ./<model>.safetensors]."),
     resume: bool = flag("--resume", "Continue an interrupted run from its partial file."),
     force: bool = flag("--force", "Overwrite an existing output file."),
@@ -106,12 +123,16 @@ def profile(
     max_pixels: int = typer.Option(None, "--max-pixels"),
 ) -> int:
     from hawkcli.models.loading import LoadOptions, default_model
-    from hawkcli.profiling import METRIC_NAMES
+    from hawkcli.profiling import ESTIMATORS, METRIC_NAMES
 
     if not calib:
         raise InputError("give at least one --calib dataset (e.g. --calib synth)")
     if metric not in METRIC_NAMES:
         raise InputError(f"unknown --metric {metric!r} (use {' | '.join(METRIC_NAMES)})")
+    if estimator not in ESTIMATORS:
+        raise InputError(f"unknown --estimator {estimator!r} (use {' | '.join(ESTIMATORS)})")
+    if estimator == "attribution" and metric != "loglik":
+        raise InputError("--estimator attribution needs --metric loglik (greedy answers have no gradient)")
     if attn not in {"sdpa", "eager"}:
         raise InputError("--attn must be sdpa or eager for head ablation")
     model = model or default_model()
@@ -141,7 +162,13 @@ def profile(
     scope_info = parse_scope(scope, text_cfg.num_hidden_layers)
     datasets = [load_dataset(c, samples, seed) for c in calib]
     loaded = load(options)
-    cfg = ProfileConfig(scope, metric, samples, seed, batch_size, max_new_tokens)
+    cfg = ProfileConfig(scope, metric, samples, seed, batch_size, max_new_tokens, estimator, attribution_steps)
+    if scope_info.per_layer and estimator == "exact":
+        units = len(scope_info.layers) * loaded.adapter.num_heads
+        sys.stderr.write(
+            f"hawk: warning: --scope layers with exact ablation runs {units} decoder passes per sample; "
+            "--estimator attribution estimates the same map from one forward + backward\n"
+        )
     fingerprint = {
         "model": loaded.model_id,
         "revision": revision or "",
@@ -152,7 +179,12 @@ def profile(
         "world": world,
     }
     partial = partial_path(out, rank, world)
-    profiler = Profiler(loaded, cfg, scope_info)
+    if estimator == "attribution":
+        from hawkcli.attribution import Attributor
+
+        profiler: Any = Attributor(loaded, cfg, scope_info)
+    else:
+        profiler = Profiler(loaded, cfg, scope_info)
     total = sum(len(d.examples) for d in datasets) * profiler.rows_per_sample()
     try:
         with tqdm(total=total, desc="profiling (sample × head)", unit="row", disable=rank != 0) as bar:
@@ -179,6 +211,7 @@ def profile(
             "hawk.source": "profiled",
             "hawk.scope": scope,
             "hawk.metric": metric,
+            "hawk.estimator": estimator if estimator == "exact" else f"attribution:{attribution_steps}",
             "hawk.calib.datasets": ",".join(d.name for d in datasets),
             "hawk.calib.splits": ",".join(d.split for d in datasets),
             "hawk.calib.samples": ",".join(str(len(d.examples)) for d in datasets),

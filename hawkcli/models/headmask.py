@@ -56,19 +56,27 @@ def _make(base: str) -> Any:
         ablate = plan.ablate.get(getattr(module, "layer_idx", -1)) if plan is not None else None
         if ablate is None or not bool(ablate.any()):
             return stock(module, query, key, value, attention_mask, **kw)
-        b, _, q_len, _ = query.shape
-        k_len = key.shape[2]
-        if attention_mask is None:
-            allowed = causal_allowed(b, q_len, k_len, query.device)
-        elif attention_mask.dtype == torch.bool:
-            allowed = attention_mask
-        else:
-            allowed = attention_mask > torch.finfo(attention_mask.dtype).min / 2
-        visible = headmask(allowed[..., :k_len], ablate.to(query.device), plan.visual_keys.to(query.device))
-        mask = visible if base == "sdpa" else to_additive(visible, query.dtype)
+        mask = ablation_mask(base, attention_mask, ablate, plan.visual_keys, query, key)
         return stock(module, query, key, value, mask, **kw)
 
     return attention
+
+
+def ablation_mask(
+    base: str, attention_mask: Any, ablate: torch.Tensor, visual_keys: torch.Tensor, query: torch.Tensor, key: Any
+) -> torch.Tensor:
+    """The mask `base` attention takes (bool for sdpa, additive for eager) with `ablate`'s heads blind to
+    the visual keys, built from the mask the model passed (None: plain causal)."""
+    b, _, q_len, _ = query.shape
+    k_len = key.shape[2]
+    if attention_mask is None:
+        allowed = causal_allowed(b, q_len, k_len, query.device)
+    elif attention_mask.dtype == torch.bool:
+        allowed = attention_mask
+    else:
+        allowed = attention_mask > torch.finfo(attention_mask.dtype).min / 2
+    visible = headmask(allowed[..., :k_len], ablate.to(query.device), visual_keys.to(query.device))
+    return visible if base == "sdpa" else to_additive(visible, query.dtype)
 
 
 _registered = False

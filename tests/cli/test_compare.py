@@ -223,3 +223,12 @@ def test_compare_on_a_non_qwen_family(capsys, family_checkpoints, local_data, tm
     rows = {(r["method"], r["keep"]): r for r in json.loads(out)["rows"]}
     assert set(rows) == {("none", 1.0), ("dart", 0.5), ("cdpruner", 0.5), ("vispruner", 0.5), ("idsel", 0.5)}
     assert rows[("dart", 0.5)]["kept_tokens"] == rows[("cdpruner", 0.5)]["kept_tokens"] == 8  # of 16
+
+
+def test_another_profile_is_another_arm():
+    from hawkcli.evaluate import Arm
+    from hawkcli.profiles import Profile
+
+    one, two = Profile([[0.5, 0.5]]), Profile([[0.9, 0.1]])
+    assert Arm("hawk", 0.5, profile=one).key("m", "s") != Arm("hawk", 0.5, profile=two).key("m", "s")
+    assert Arm("hawk", 0.5, profile=one).key("m", "s") == Arm("hawk", 0.5, profile=Profile([[0.5, 0.5]])).key("m", "s")

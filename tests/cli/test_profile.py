@@ -55,9 +55,13 @@ def test_profile_feeds_hawk_run(capsys, tiny_qwen25, tmp_path, image_dir):
     assert code == 0 and rec["method"] == "hawk" and rec["profile"] == "p"
 
 
-def test_interrupted_profile_resumes_to_the_same_tensor(capsys, monkeypatch, tiny_qwen25, tmp_path):
+ESTIMATORS = [[], ["--estimator", "attribution", "--scope", "layers"]]
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=["exact", "attribution"])
+def test_interrupted_profile_resumes_to_the_same_tensor(capsys, monkeypatch, tiny_qwen25, tmp_path, estimator):
     full, resumed = tmp_path / "full.safetensors", tmp_path / "resumed.safetensors"
-    assert profile(capsys, tiny_qwen25, full)[0] == 0
+    assert profile(capsys, tiny_qwen25, full, *estimator)[0] == 0
 
     real_save, calls = profiling.save_partial, []
 
@@ -68,7 +72,7 @@ def test_interrupted_profile_resumes_to_the_same_tensor(capsys, monkeypatch, tin
             raise KeyboardInterrupt
 
     monkeypatch.setattr(profiling, "save_partial", save_then_interrupt)
-    code, err = profile(capsys, tiny_qwen25, resumed)
+    code, err = profile(capsys, tiny_qwen25, resumed, *estimator)
     assert code == 130 and "--resume" in err
     partial = profiling.partial_path(resumed)
     assert partial.exists() and not resumed.exists()
@@ -76,9 +80,9 @@ def test_interrupted_profile_resumes_to_the_same_tensor(capsys, monkeypatch, tin
     assert 0 < len(saved) < 6
     monkeypatch.setattr(profiling, "save_partial", real_save)
 
-    code, err = profile(capsys, tiny_qwen25, resumed)
+    code, err = profile(capsys, tiny_qwen25, resumed, *estimator)
     assert code == 2 and "--resume" in err  # refuses to silently start over
-    assert profile(capsys, tiny_qwen25, resumed, "--resume")[0] == 0
+    assert profile(capsys, tiny_qwen25, resumed, "--resume", *estimator)[0] == 0
     assert torch.equal(tensors(full)["importance"], tensors(resumed)["importance"])
 
 
@@ -177,10 +181,11 @@ def test_inspect_reads_only_the_header_for_the_summary(tmp_path):
     assert header["__metadata__"]["hawk.model_id"] == "m" and header["importance"]["shape"] == [1, 4]
 
 
-def test_torchrun_two_processes_equal_one(tiny_qwen25, tmp_path):
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=["exact", "attribution"])
+def test_torchrun_two_processes_equal_one(tiny_qwen25, tmp_path, estimator):
     single, multi = tmp_path / "single.safetensors", tmp_path / "multi.safetensors"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    args = ["profile", str(tiny_qwen25), *BASE]
+    args = ["profile", str(tiny_qwen25), *BASE, *estimator]
     subprocess.run([sys.executable, "-m", "hawkcli.cli.app", *args, "-o", str(single)], check=True, env=env,
                    capture_output=True)  # fmt: skip
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
@@ -241,3 +246,21 @@ def test_output_in_a_folder_that_does_not_exist_yet(capsys, monkeypatch, tiny_qw
     out = tmp_path / "new" / "deeper" / "p.safetensors"
     assert main(["profile", str(tiny_qwen25), "--calib", "synth", "-n", "2", "-o", str(out)]) == 0
     assert out.is_file() and sorted(p.name for p in out.parent.iterdir()) == ["p.safetensors"]
+
+
+def test_attribution_writes_the_full_map_and_run_uses_layer_0(capsys, tiny_qwen25, tmp_path, image_dir):
+    out = tmp_path / "map.safetensors"
+    code, err = profile(capsys, tiny_qwen25, out, "--estimator", "attribution", "--scope", "layers")
+    assert code == 0, err
+    p = profiles.load(str(out))
+    assert p.metadata["hawk.layers"] == "0,1" and p.metadata["hawk.estimator"] == "attribution:1"
+    assert len(p.importance) == 2 and len(p.importance[0]) == 4 and p.head_weights(0) == p.importance[0]
+    assert main(["run", "--model", str(tiny_qwen25), "--image", str(image_dir / "img0.png"), "-q", "what ?",
+                 "--profile", str(out), "--max-new-tokens", "1", "-f", "json"]) == 0  # fmt: skip
+    assert (
+        "--scope layers with exact ablation runs 8 decoder passes"
+        in profile(capsys, tiny_qwen25, tmp_path / "e.safetensors", "--scope", "layers")[1]
+    )
+    code, err = profile(capsys, tiny_qwen25, tmp_path / "x.safetensors", "--estimator", "attribution",
+                        "--metric", "accuracy")  # fmt: skip
+    assert code == 2 and "needs --metric loglik" in err
