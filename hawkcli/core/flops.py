@@ -71,6 +71,10 @@ class VisionShape:
     gated_mlp: bool  # Qwen2.5-VL: SwiGLU (3 matrices); Qwen2-VL: 2-matrix MLP
     window_patches: int  # patches per attention window (0: every block is full attention)
     full_blocks: tuple[int, ...] = ()
+    # Matrix widths of the projector applied to each of the patches // merge² units, input first.
+    # Empty: Qwen's merger, (hidden·merge², hidden·merge², out_hidden).
+    projector: tuple[int, ...] = ()
+    span: int = 0  # patches that attend to each other (one tile / image); 0: all the call's patches
 
 
 def vision_flops(shape: VisionShape, patches: int) -> int:
@@ -80,10 +84,12 @@ def vision_flops(shape: VisionShape, patches: int) -> int:
     mats = 3 if shape.gated_mlp else 2
     for block in range(shape.depth):
         full = shape.window_patches == 0 or block in shape.full_blocks
-        span = patches if full else min(shape.window_patches, patches)
+        span = min(shape.span, patches) if shape.span else patches
+        span = span if full else min(shape.window_patches, patches)
         total += 2 * patches * d * 3 * d + 2 * patches * d * d  # qkv + proj
         total += 2 * 2 * patches * span * d  # scores + values within the attention span
         total += mats * 2 * patches * d * shape.intermediate
     units, unit_dim = patches // shape.merge**2, d * shape.merge**2
-    total += 2 * units * unit_dim * unit_dim + 2 * units * unit_dim * shape.out_hidden
+    dims = shape.projector or (unit_dim, unit_dim, shape.out_hidden)
+    total += sum(2 * units * a * b for a, b in zip(dims[:-1], dims[1:], strict=True))
     return total

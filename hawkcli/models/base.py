@@ -19,6 +19,11 @@ from torch import nn
 from hawkcli.errors import HawkError
 
 
+def _side(size: Any) -> int:
+    """A square size given as an int or as (height, width)."""
+    return int(size[0]) if isinstance(size, (list, tuple)) else int(size)
+
+
 class VLMAdapter:
     """Base adapter; subclasses set `model_types` and `family` and override what differs."""
 
@@ -78,8 +83,36 @@ class VLMAdapter:
         return None
 
     def vision_patches(self, inputs: Any) -> int | None:
-        """Patches the vision tower encodes for these inputs (vision FLOPs), or None if unknown."""
-        return None
+        """Patches the vision tower encodes for these inputs (vision FLOPs), or None if unknown.
+
+        Default: tiles of `pixel_values` (`[..., 3, S, S]`, any leading dims) times (S / patch)²."""
+        pixels = inputs.get("pixel_values") if hasattr(inputs, "get") else None
+        patch = getattr(getattr(self.config, "vision_config", None), "patch_size", None)
+        if pixels is None or not patch or pixels.ndim < 4:
+            return None
+        patch = _side(patch)
+        tiles = int(torch.tensor(pixels.shape[:-3]).prod())
+        return tiles * (pixels.shape[-1] // patch) * (pixels.shape[-2] // patch)
+
+    def tower_shape(self, merge: int = 1, projector: tuple[int, ...] = ()) -> Any:
+        """`VisionShape` of a ViT tower (CLIP, SigLIP, InternViT: 2-matrix MLPs, full attention per tile)
+        followed by `projector`, for families whose tower is a stock `vision_config`."""
+        from hawkcli.core.flops import VisionShape
+
+        v = self.config.vision_config
+        patch, image = _side(v.patch_size), _side(v.image_size)
+        return VisionShape(
+            depth=v.num_hidden_layers,
+            hidden=v.hidden_size,
+            intermediate=v.intermediate_size,
+            patch_dim=3 * patch**2,
+            merge=merge,
+            out_hidden=self.text_config().hidden_size,
+            gated_mlp=False,
+            window_patches=0,
+            projector=projector,
+            span=(image // patch) ** 2,
+        )
 
     # -- tokens ---------------------------------------------------------------------------------
     def visual_token_ids(self) -> tuple[int, ...]:

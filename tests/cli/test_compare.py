@@ -223,6 +223,8 @@ def test_compare_on_a_non_qwen_family(capsys, family_checkpoints, local_data, tm
     rows = {(r["method"], r["keep"]): r for r in json.loads(out)["rows"]}
     assert set(rows) == {("none", 1.0), ("dart", 0.5), ("cdpruner", 0.5), ("vispruner", 0.5), ("idsel", 0.5)}
     assert rows[("dart", 0.5)]["kept_tokens"] == rows[("cdpruner", 0.5)]["kept_tokens"] == 8  # of 16
+    records = [json.loads(x) for x in (tmp_path / "r.jsonl").read_text().splitlines()]
+    assert all(r["vision_flops"] > 0 for r in records)  # CLIP tower + projector modelled
 
 
 def test_another_profile_is_another_arm():

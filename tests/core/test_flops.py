@@ -39,3 +39,13 @@ def test_vision_by_hand():
     expect = 2 * p * 6 * 4 + (2 * p * 4 * 12 + 2 * p * 16) + 2 * 2 * p * p * 4 + 2 * 2 * p * 4 * 8
     expect += 2 * 2 * 16 * 16 + 2 * 2 * 16 * 5
     assert vision_flops(v, p) == expect
+
+
+def test_vision_with_a_projector_and_per_tile_attention_by_hand():
+    # 2 tiles of 4 patches, attention within a tile, merge 2 (pixel shuffle) then projector 16 -> 5 -> 5
+    v = VisionShape(depth=1, hidden=4, intermediate=8, patch_dim=6, merge=2, out_hidden=5, gated_mlp=False,
+                    window_patches=0, projector=(16, 5, 5), span=4)  # fmt: skip
+    p = 8
+    expect = 2 * p * 6 * 4 + (2 * p * 4 * 12 + 2 * p * 16) + 2 * 2 * p * 4 * 4 + 2 * 2 * p * 4 * 8
+    expect += 2 * 2 * 16 * 5 + 2 * 2 * 5 * 5
+    assert vision_flops(v, p) == expect

@@ -70,6 +70,8 @@ def test_adapter_reads_the_real_shapes(name):
         head_dim,
     )
     assert image_id in adapter.visual_token_ids()
+    if model_type != "qwen3_vl":  # DeepStack mergers are not modelled
+        assert adapter.vision_shape().out_hidden == hidden
     assert adapter.text_model() is model.get_decoder() or adapter.text_model() in model.modules()
 
 

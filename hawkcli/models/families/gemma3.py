@@ -64,6 +64,11 @@ class Gemma3Adapter(VLMAdapter):
     def visual_token_ids(self) -> tuple[int, ...]:
         return (self.config.image_token_id,)
 
+    def vision_shape(self) -> Any:
+        v = self.config.vision_config
+        pool = (v.image_size // v.patch_size) // int(self.config.mm_tokens_per_image**0.5)  # 4x4 average pool
+        return self.tower_shape(merge=pool, projector=(v.hidden_size, self.text_config().hidden_size))
+
     def image_end_ids(self) -> tuple[int, ...]:
         return (self.config.eoi_token_id,)
 

@@ -109,6 +109,12 @@ class Idefics3Adapter(VLMAdapter):
     def visual_token_ids(self) -> tuple[int, ...]:
         return (self.config.image_token_id,)
 
+    def vision_shape(self) -> Any:
+        s = self.config.scale_factor  # pixel shuffle, then one bias-free linear
+        return self.tower_shape(
+            merge=s, projector=(self.config.vision_config.hidden_size * s**2, self.text_config().hidden_size)
+        )
+
     def vision_saliency_hooks(self, sink: list[torch.Tensor], method: str) -> list[Any]:
         """Per tile: attention each patch receives in the last vision layer (head mean), then the mean over
         each token's scale x scale patch block, tokens in raster order; tiles in prompt order."""

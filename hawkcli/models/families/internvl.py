@@ -85,6 +85,13 @@ class InternVLAdapter(VLMAdapter):
     def visual_token_ids(self) -> tuple[int, ...]:
         return (self.config.image_token_id,)
 
+    def vision_shape(self) -> Any:
+        block = round(1 / self.config.downsample_ratio)  # pixel shuffle: block² patches -> one token
+        d = self.config.vision_config.hidden_size * block**2
+        return self.tower_shape(
+            merge=block, projector=(d, self.text_config().hidden_size, self.text_config().hidden_size)
+        )
+
     def vision_saliency_hooks(self, sink: list[torch.Tensor], method: str) -> list[Any]:
         if self.config.vision_feature_select_strategy != "default" or not isinstance(
             self.config.vision_feature_layer, int

@@ -71,6 +71,10 @@ class LlavaAdapter(VLMAdapter):
     def visual_token_ids(self) -> tuple[int, ...]:
         return (self.config.image_token_id,)
 
+    def vision_shape(self) -> Any:
+        d_v, d_t = self.config.vision_config.hidden_size, self.text_config().hidden_size
+        return self.tower_shape(projector=(d_v, d_t, d_t))  # CLIP, then linear -> GELU -> linear
+
     def vision_saliency_hooks(self, sink: list[torch.Tensor], method: str) -> list[Any]:
         """Per image: the CLS row of the feature layer's attention (softmax, head mean) over the patches."""
         if self.config.vision_feature_select_strategy != "default":

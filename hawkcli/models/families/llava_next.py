@@ -131,3 +131,7 @@ class LlavaNextAdapter(VLMAdapter):
 
     def visual_token_ids(self) -> tuple[int, ...]:
         return (self.config.image_token_id,)
+
+    def vision_shape(self) -> Any:
+        d_v, d_t = self.config.vision_config.hidden_size, self.text_config().hidden_size
+        return self.tower_shape(projector=(d_v, d_t, d_t))  # every anyres tile through the tower + projector
