@@ -24,7 +24,7 @@ from hawkcli.data.loaders import Example
 from hawkcli.errors import HawkError
 from hawkcli.models.calls import convention_for
 from hawkcli.models.headgate import GatePlan, gate_plan, headgate_attention
-from hawkcli.profiling import DecoderInputCapture, ProfileConfig, Scope, answer_loglik
+from hawkcli.profiling import ProfileConfig, Scope, TeacherForced, answer_loglik, run_capturing_decoder_inputs
 
 
 def gate_points(steps: int) -> list[float]:
@@ -51,13 +51,8 @@ class Attributor:
 
     def gradients(self, examples: list[Example]) -> tuple[torch.Tensor, torch.Tensor]:
         """(`base ll [S]`, mean `d ll / d g` over the gate points `[S, layers, H]`), gates on `scope.layers`."""
-        proc, device = self.loaded.processor, self.loaded.device
-        inputs, target = proc.with_answers(
-            [e.image for e in examples], [e.question for e in examples], [e.answers[0] for e in examples]
-        )
-        inputs = inputs.to(device)
-        ids, target = inputs["input_ids"], target.to(device)
-        visual = self.adapter.visual_mask(ids)
+        batch, device = TeacherForced.build(self.loaded, examples), self.loaded.device
+        inputs, ids, target, visual = batch.inputs, batch.ids, batch.target, batch.visual
         shape = (len(examples), len(self.scope.layers), self.heads)
         trainable = [p for p in self.model.parameters() if p.requires_grad]
         for p in trainable:  # gradients are wanted for the gates only: no weight graph, no vision-tower graph
@@ -85,16 +80,10 @@ class Attributor:
     def _decoder_replay(self, inputs: Any) -> Any:
         """Runs the vision tower once and returns a function that replays the text decoder on its inputs."""
         text_model = self.adapter.text_model()
-        calls = convention_for(text_model)
-        capture = DecoderInputCapture()
         with torch.no_grad():
-            handle = text_model.register_forward_pre_hook(capture, with_kwargs=True)
-            try:
-                self.adapter.multimodal_model()(**inputs, use_cache=False)
-            finally:
-                handle.remove()
+            _, captured = run_capturing_decoder_inputs(self.adapter, inputs)
         rows = torch.arange(inputs["input_ids"].shape[0], device=inputs["input_ids"].device)
-        kwargs = self.adapter.replay_rows(capture.kwargs, calls, rows)
+        kwargs = self.adapter.replay_rows(captured, convention_for(text_model), rows)
         return lambda: text_model(**kwargs, use_cache=False).last_hidden_state
 
     def _gated(self, shape: tuple, value: float, visual: Any, forward: Any, ids: Any, target: Any) -> tuple:

@@ -111,6 +111,37 @@ class DecoderInputCapture:
         self.kwargs = dict(kwargs)
 
 
+@dataclass
+class TeacherForced:
+    """A batch of calibration samples with their answers appended, and where the answer and images are."""
+
+    inputs: Any
+    ids: torch.Tensor
+    target: torch.Tensor  # [B, L] bool: the answer tokens
+    visual: torch.Tensor  # [B, L] bool: the visual tokens
+
+    @classmethod
+    def build(cls, loaded: Any, examples: list[Example]) -> TeacherForced:
+        inputs, target = loaded.processor.with_answers(
+            [e.image for e in examples], [e.question for e in examples], [e.answers[0] for e in examples]
+        )
+        inputs = inputs.to(loaded.device)
+        ids = inputs["input_ids"]
+        return cls(inputs, ids, target.to(loaded.device), loaded.adapter.visual_mask(ids))
+
+
+def run_capturing_decoder_inputs(adapter: Any, inputs: Any) -> tuple[Any, dict]:
+    """One unablated multimodal forward (the vision tower runs once); its output and the text decoder's inputs."""
+    text_model = adapter.text_model()
+    capture = DecoderInputCapture()
+    handle = text_model.register_forward_pre_hook(capture, with_kwargs=True)
+    try:
+        out = adapter.multimodal_model()(**inputs, use_cache=False)
+    finally:
+        handle.remove()
+    return out, capture.kwargs
+
+
 class Profiler:
     def __init__(self, loaded: Any, cfg: ProfileConfig, scope: Scope) -> None:
         self.loaded = loaded
@@ -138,24 +169,13 @@ class Profiler:
             return self._accuracy(examples, METRICS[answer_metric])
 
     def _loglik(self, examples: list[Example]) -> list[dict]:
-        proc, device = self.loaded.processor, self.loaded.device
-        inputs, target = proc.with_answers(
-            [e.image for e in examples], [e.question for e in examples], [e.answers[0] for e in examples]
-        )
-        inputs = inputs.to(device)
-        ids, target = inputs["input_ids"], target.to(device)
-        visual = self.adapter.visual_mask(ids)
+        batch, device = TeacherForced.build(self.loaded, examples), self.loaded.device
+        ids, target, visual = batch.ids, batch.target, batch.visual
         text_model = self.adapter.text_model()
         calls = convention_for(text_model)
-        capture = DecoderInputCapture()
-        handle = text_model.register_forward_pre_hook(capture, with_kwargs=True)
-        try:
-            # The unablated pass runs the vision tower once and records the decoder's inputs for replay.
-            base = self.adapter.multimodal_model()(**inputs, use_cache=False)
-        finally:
-            handle.remove()
+        # The unablated pass runs the vision tower once and records the decoder's inputs for replay.
+        base, kw = run_capturing_decoder_inputs(self.adapter, batch.inputs)
         base_ll = answer_loglik(base.last_hidden_state, self.model.lm_head, ids, target)
-        kw = capture.kwargs
         units = self.scope.units(self.heads)
         pairs = [(s, u) for s in range(len(examples)) for u in range(len(units))]
         heads_ll = torch.zeros(len(examples), len(units), dtype=torch.float64)

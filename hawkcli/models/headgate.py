@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-from hawkcli.errors import HawkError
-from hawkcli.models.headmask import _BASES, _stock, ablation_mask
+from hawkcli.models.headmask import _stock, ablation_mask, activated, routed
 
 
 @dataclass
@@ -58,40 +56,10 @@ def _make(base: str) -> Any:
     return attention
 
 
-_registered = False
-
-
-def register() -> None:
-    global _registered
-    if _registered:
-        return
-    from transformers import AttentionInterface
-    from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, AttentionMaskInterface
-
-    for base in _BASES:
-        AttentionInterface.register(_name(base), _make(base))
-        AttentionMaskInterface.register(_name(base), ALL_MASK_ATTENTION_FUNCTIONS[base])
-    _registered = True
-
-
-@contextlib.contextmanager
-def headgate_attention(text_config: Any) -> Iterator[None]:
+def headgate_attention(text_config: Any) -> contextlib.AbstractContextManager[None]:
     """Route the text decoder's attention through the gate function while inside the block."""
-    register()
-    base = text_config._attn_implementation
-    if base not in _BASES:
-        raise HawkError(f"head attribution supports sdpa and eager attention, not {base}; pass --attn sdpa")
-    text_config._attn_implementation = _name(base)
-    try:
-        yield
-    finally:
-        text_config._attn_implementation = base
+    return routed(text_config, _name, _make, "head attribution")
 
 
-@contextlib.contextmanager
-def gate_plan(active: GatePlan | None) -> Iterator[None]:
-    token = _PLAN.set(active)
-    try:
-        yield
-    finally:
-        _PLAN.reset(token)
+def gate_plan(active: GatePlan | None) -> contextlib.AbstractContextManager[None]:
+    return activated(_PLAN, active)

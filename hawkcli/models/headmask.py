@@ -79,31 +79,30 @@ def ablation_mask(
     return visible if base == "sdpa" else to_additive(visible, query.dtype)
 
 
-_registered = False
+_registered: set[str] = set()
 
 
-def register() -> None:
-    """Register `hawk_headmask_sdpa` / `hawk_headmask_eager` with transformers (idempotent)."""
-    global _registered
-    if _registered:
-        return
+def register_attention(name_of: Any, make: Any) -> None:
+    """Register `make(base)` as attention function `name_of(base)` for sdpa and eager, with the base's
+    mask function, once per process."""
     from transformers import AttentionInterface
     from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, AttentionMaskInterface
 
     for base in _BASES:
-        AttentionInterface.register(_name(base), _make(base))
-        AttentionMaskInterface.register(_name(base), ALL_MASK_ATTENTION_FUNCTIONS[base])
-    _registered = True
+        if name_of(base) not in _registered:
+            AttentionInterface.register(name_of(base), make(base))
+            AttentionMaskInterface.register(name_of(base), ALL_MASK_ATTENTION_FUNCTIONS[base])
+            _registered.add(name_of(base))
 
 
 @contextlib.contextmanager
-def headmask_ablation(text_config: Any) -> Iterator[None]:
-    """Route the text decoder's attention through the head-mask function while inside the block."""
-    register()
+def routed(text_config: Any, name_of: Any, make: Any, what: str) -> Iterator[None]:
+    """Route the text decoder's attention through `name_of(base)` while inside the block."""
+    register_attention(name_of, make)
     base = text_config._attn_implementation
     if base not in _BASES:
-        raise HawkError(f"head ablation supports sdpa and eager attention, not {base}; pass --attn sdpa")
-    text_config._attn_implementation = _name(base)
+        raise HawkError(f"{what} supports sdpa and eager attention, not {base}; pass --attn sdpa")
+    text_config._attn_implementation = name_of(base)
     try:
         yield
     finally:
@@ -111,9 +110,18 @@ def headmask_ablation(text_config: Any) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def plan(active: AblationPlan | None) -> Iterator[None]:
-    token = _PLAN.set(active)
+def activated(variable: contextvars.ContextVar, value: Any) -> Iterator[None]:
+    token = variable.set(value)
     try:
         yield
     finally:
-        _PLAN.reset(token)
+        variable.reset(token)
+
+
+def headmask_ablation(text_config: Any) -> contextlib.AbstractContextManager[None]:
+    """Route the text decoder's attention through the head-mask function while inside the block."""
+    return routed(text_config, _name, _make, "head ablation")
+
+
+def plan(active: AblationPlan | None) -> contextlib.AbstractContextManager[None]:
+    return activated(_PLAN, active)
