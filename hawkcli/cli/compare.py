@@ -12,7 +12,7 @@ from typing import Any
 import typer
 
 from hawkcli.cli.common import METHOD_OPTION_HELP, OFFLINE_HELP, flag
-from hawkcli.errors import EXIT_CODES_HELP, EXIT_OK, EXIT_PARTIAL, HawkError, InputError
+from hawkcli.errors import EXIT_CODES_HELP, EXIT_OK, EXIT_PARTIAL, HawkError, InputError, ProfileError
 
 HELP = (
     """Compare pruning methods and keep ratios on one model, dataset and machine.
@@ -172,7 +172,13 @@ def _overlays(loaded: Any, dataset: Any, records: list[dict], out: Path, count: 
 def compare(
     model: str = typer.Option(None, "--model", "-m", help="Model alias, folder or hub id [default: hawk-demo]."),
     data: str = typer.Option("synth:test", "--data", "-d", help="Evaluation dataset (name[:split] or path)."),
-    methods: str = typer.Option(DEFAULT_METHODS, "--methods", help="Comma-separated methods (see `hawk methods`)."),
+    methods: str = typer.Option(
+        None,
+        "--methods",
+        help=f"Comma-separated methods (see `hawk methods`) [default: {DEFAULT_METHODS}, less those the model's "
+        "family cannot run].",
+        show_default=False,
+    ),
     keep: str = typer.Option("1.0,0.5,0.2,0.1", "--keep", help="Comma-separated keep ratios."),
     samples: int = typer.Option(100, "--samples", "-n", min=1),
     seed: int = typer.Option(0, "--seed"),
@@ -205,7 +211,8 @@ def compare(
     if fmt not in {"table", "json", "csv"}:
         raise InputError(f"unknown format {fmt!r} (use table|json|csv)")
     keeps = _floats(keep)
-    names = list(dict.fromkeys(m.strip() for m in methods.split(",") if m.strip()))
+    chosen_methods = methods is not None
+    names = list(dict.fromkeys(m.strip() for m in (methods or DEFAULT_METHODS).split(",") if m.strip()))
     if not names:
         raise InputError("--methods is empty")
     from hawkcli.cli.common import method_options
@@ -224,9 +231,19 @@ def compare(
 
     options = LoadOptions(model or default_model(), revision, offline, device, dtype, attn)
     load_config(options)
-    prof = resolve_profile("hawk", profile, options.model) if "hawk" in names else None
+    prof = None
+    if "hawk" in names:
+        try:
+            prof = resolve_profile("hawk", profile, options.model)
+        except ProfileError as err:
+            if chosen_methods:
+                raise
+            names.remove("hawk")  # a default run compares what it can; the reason is said once
+            sys.stderr.write(f"hawk: skipping hawk: {err}\n")
     dataset = load_dataset(data, samples, seed)
     loaded = load(options)
+    if not chosen_methods:
+        names = _runnable(loaded.adapter, names, option_values)
     if prof is not None:
         announce_profile(prof, loaded.model_id, loaded.adapter.num_heads, force)
         data_name, _ = parse_source(data)
@@ -268,6 +285,20 @@ def compare(
         sys.stderr.write(f"hawk: {len(failures)} of {len(arms)} arms failed: {', '.join(failures)}\n")
         return EXIT_PARTIAL
     return EXIT_OK
+
+
+def _runnable(adapter: Any, names: list[str], option_values: dict) -> list[str]:
+    """The default methods this family can run; the others are named on stderr (`hawk models`)."""
+    from hawkcli.methods.registry import create
+    from hawkcli.pruning import refusal
+
+    skipped = [n for n in names if refusal(adapter, create(n, **option_values.get(n, {})))]
+    if skipped:
+        sys.stderr.write(
+            f"hawk: skipping {', '.join(skipped)}: not supported on {adapter.family} with these options "
+            "(see `hawk models`; --methods runs them anyway and reports why)\n"
+        )
+    return [n for n in names if n not in skipped]
 
 
 def _debug() -> bool:

@@ -34,7 +34,7 @@ from hawkcli.pruning.inside import InDecoder
 from hawkcli.pruning.selection import Selector
 from hawkcli.pruning.state import Captured, PruneStats, RowStats
 
-__all__ = ["PruneStats", "RowStats", "prune", "resolve_head_weights"]
+__all__ = ["PruneStats", "RowStats", "prune", "refusal", "resolve_head_weights"]
 
 
 def _refuse_labels(module: Any, args: tuple, kwargs: dict) -> None:
@@ -66,6 +66,23 @@ def _hooks(model: Any, adapter: Any, method: Any, keep: float, seed: int, stats:
             handle.remove()
         raise
     return handles, captured
+
+
+def refusal(adapter: Any, method: Any) -> str | None:
+    """Why `method` (an instance) cannot run on this model, in one line, or None if it can."""
+    if method.needs_saliency and not adapter.has_saliency:
+        return f"method {method.name} needs vision-tower attention, which hawk does not read on {adapter.family}"
+    layer = method.prune_layer()
+    if layer > 0:
+        if layer >= adapter.num_layers:
+            return (
+                f"method {method.name} prunes at layer {layer} but this {adapter.family} model has {adapter.num_layers}"
+            )
+        try:
+            adapter.check_in_decoder(layer, method.name)
+        except HawkError as err:
+            return str(err)
+    return None
 
 
 def resolve_head_weights(method_name: str, profile: Any, num_heads: int) -> torch.Tensor | None:

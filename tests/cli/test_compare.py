@@ -234,3 +234,14 @@ def test_another_profile_is_another_arm():
     one, two = Profile([[0.5, 0.5]]), Profile([[0.9, 0.1]])
     assert Arm("hawk", 0.5, profile=one).key("m", "s") != Arm("hawk", 0.5, profile=two).key("m", "s")
     assert Arm("hawk", 0.5, profile=one).key("m", "s") == Arm("hawk", 0.5, profile=Profile([[0.5, 0.5]])).key("m", "s")
+
+
+def test_default_methods_skip_what_the_family_cannot_run(capsys, family_checkpoints, local_data, tmp_path):
+    gemma = family_checkpoints("gemma3")
+    code = main(["compare", "--model", str(gemma), "--data", str(local_data), "-n", "1", "--keep", "0.5",
+                 "--max-new-tokens", "1", "-f", "json", "-o", str(tmp_path / "r.jsonl")])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "skipping fastv, dart, vispruner, idsel: not supported on Gemma 3" in err
+    assert "skipping hawk: no shipped head-importance profile" in err
+    assert {r["method"] for r in json.loads(out)["rows"]} == {"none", "uniform", "divprune", "cdpruner", "random"}
