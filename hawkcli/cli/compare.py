@@ -170,12 +170,12 @@ def _overlays(loaded: Any, dataset: Any, records: list[dict], out: Path, count: 
 
 
 def compare(
-    model: str = typer.Option(None, "--model", "-m", help="Model alias, folder or hub id [default: hawk-demo]."),
+    model: str = typer.Option(None, "--model", "-m", help="Model alias, folder or hub id \\[default: hawk-demo]."),
     data: str = typer.Option("synth:test", "--data", "-d", help="Evaluation dataset (name[:split] or path)."),
     methods: str = typer.Option(
         None,
         "--methods",
-        help=f"Comma-separated methods (see `hawk methods`) [default: {DEFAULT_METHODS}, less those the model's "
+        help=f"Comma-separated methods (see `hawk methods`) \\[default: {DEFAULT_METHODS}, less those the model's "
         "family cannot run].",
         show_default=False,
     ),
@@ -188,7 +188,7 @@ def compare(
     ),
     force: bool = flag("--force", "Use a profile made for another model id."),
     fastv_layer: int = typer.Option(
-        None, "--fastv-layer", help="FastV's pruning layer K (= fastv.layer). [default: 2]"
+        None, "--fastv-layer", help="FastV's pruning layer K (= fastv.layer). \\[default: 2]"
     ),
     vispruner_r: float = typer.Option(
         None, "--vispruner-r", help="VisPruner's important share of the budget (= vispruner.important_ratio)."
@@ -197,7 +197,7 @@ def compare(
     method_option: list[str] = typer.Option(None, "--method-option", "-O", help=METHOD_OPTION_HELP),
     max_new_tokens: int = typer.Option(16, "--max-new-tokens", min=1),
     output: Path = typer.Option(
-        None, "--output", "-o", help="JSONL file of per-sample results (resumable) [default: under the cache dir]."
+        None, "--output", "-o", help="JSONL file of per-sample results (resumable) \\[default: under the cache dir]."
     ),
     fmt: str = typer.Option("table", "--format", "-f", help="table|json|csv"),
     plot: Path = typer.Option(None, "--plot", help="Accuracy vs keep PNG (needs matplotlib)."),

@@ -83,7 +83,7 @@ def _check_output(out: Path, force: bool) -> None:
 
 
 def profile(
-    model: str = typer.Argument(None, help="Model alias, folder or hub id [default: hawk-demo or $HAWK_MODEL]."),
+    model: str = typer.Argument(None, help="Model alias, folder or hub id \\[default: hawk-demo or $HAWK_MODEL]."),
     calib: list[str] = typer.Option(
         None,
         "--calib",
@@ -109,7 +109,7 @@ def profile(
         help="attribution: gradient points on the gate path (1: the tangent at g = 1; 4 ranked hawk-demo's "
         "heads like exact ablation, Spearman 0.90, at 4x the cost).",
     ),
-    output: Path = typer.Option(None, "--output", "-o", help="Profile file [default: ./<model>.safetensors]."),
+    output: Path = typer.Option(None, "--output", "-o", help="Profile file \\[default: ./<model>.safetensors]."),
     resume: bool = flag("--resume", "Continue an interrupted run from its partial file."),
     force: bool = flag("--force", "Overwrite an existing output file."),
     batch_size: int = typer.Option(32, "--batch-size", "-b", min=1, help="(sample, head) rows per forward."),

@@ -50,3 +50,12 @@ def test_models_json_lists_every_family(capsys):
     assert sorted(t for r in rows for t in r["model_types"]) == supported_model_types()
     gemma = next(r for r in rows if r["family"] == "Gemma 3")
     assert gemma["methods"]["fastv"] == "no" and gemma["methods"]["hawk"] == "yes"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_defaults_in_help_survive_rich_markup(capsys, monkeypatch, command):
+    """`[default: x]` written in a help string is rich markup unless escaped: it would vanish."""
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main([command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert not re.search(r"[a-z] \.\s*│", out), out  # "hub id [default: …]." printed as "hub id ."
