@@ -24,7 +24,14 @@ from hawkcli.data.loaders import Example
 from hawkcli.errors import HawkError
 from hawkcli.models.calls import convention_for
 from hawkcli.models.headgate import GatePlan, gate_plan, headgate_attention
-from hawkcli.profiling import ProfileConfig, Scope, TeacherForced, answer_loglik, run_capturing_decoder_inputs
+from hawkcli.profiling import (
+    HeadEstimator,
+    ProfileConfig,
+    Scope,
+    TeacherForced,
+    answer_loglik,
+    run_capturing_decoder_inputs,
+)
 
 
 def gate_points(steps: int) -> list[float]:
@@ -33,21 +40,13 @@ def gate_points(steps: int) -> list[float]:
     return [1.0] if steps <= 1 else [(i + 0.5) / steps for i in range(steps)]
 
 
-class Attributor:
-    """The profiler interface of `run_profile` (`cfg`, `heads`, `chunk`, `rows_per_sample`) by gradients."""
+class Attributor(HeadEstimator):
+    """Head importance by gate gradients, with the records of the exact path."""
 
     def __init__(self, loaded: Any, cfg: ProfileConfig, scope: Scope) -> None:
         if cfg.metric != "loglik":
             raise HawkError("--estimator attribution needs --metric loglik (greedy answers have no gradient)")
-        self.loaded = loaded
-        self.model = loaded.model
-        self.adapter = loaded.adapter
-        self.cfg = cfg
-        self.scope = scope
-        self.heads = loaded.adapter.num_heads
-
-    def rows_per_sample(self) -> int:
-        return len(self.scope.units(self.heads)) + 1
+        super().__init__(loaded, cfg, scope)
 
     def gradients(self, examples: list[Example]) -> tuple[torch.Tensor, torch.Tensor]:
         """(`base ll [S]`, mean `d ll / d g` over the gate points `[S, layers, H]`), gates on `scope.layers`."""

@@ -142,7 +142,9 @@ def run_capturing_decoder_inputs(adapter: Any, inputs: Any) -> tuple[Any, dict]:
     return out, capture.kwargs
 
 
-class Profiler:
+class HeadEstimator:
+    """What `run_profile` drives: `chunk(examples, metric)` gives per-sample records of `rows_per_sample()`."""
+
     def __init__(self, loaded: Any, cfg: ProfileConfig, scope: Scope) -> None:
         self.loaded = loaded
         self.model = loaded.model
@@ -150,6 +152,16 @@ class Profiler:
         self.cfg = cfg
         self.scope = scope
         self.heads = loaded.adapter.num_heads
+
+    def rows_per_sample(self) -> int:
+        return len(self.scope.units(self.heads)) + 1
+
+    def chunk(self, examples: list[Example], answer_metric: str) -> list[dict]:
+        raise NotImplementedError
+
+
+class Profiler(HeadEstimator):
+    """Exact per-head ablation."""
 
     def _plan(self, units: list[tuple[tuple[int, ...], int] | None], visual: torch.Tensor) -> AblationPlan:
         """One batch row per unit (None: unablated): that unit's head loses visual keys in its layers."""
@@ -216,9 +228,6 @@ class Profiler:
             {"base": base[s], "heads": self.scope.shape([per_unit[u][s] for u in range(len(units))], self.heads)}
             for s in range(len(examples))
         ]
-
-    def rows_per_sample(self) -> int:
-        return len(self.scope.units(self.heads)) + 1
 
 
 def samples_per_chunk(cfg: ProfileConfig, units: int) -> int:

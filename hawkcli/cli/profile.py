@@ -148,6 +148,7 @@ def profile(
     from hawkcli.data.loaders import load as load_dataset
     from hawkcli.models.loading import load, load_config
     from hawkcli.profiling import (
+        HeadEstimator,
         ProfileConfig,
         Profiler,
         config_dict,
@@ -182,7 +183,7 @@ def profile(
     if estimator == "attribution":
         from hawkcli.attribution import Attributor
 
-        profiler: Any = Attributor(loaded, cfg, scope_info)
+        profiler: HeadEstimator = Attributor(loaded, cfg, scope_info)
     else:
         profiler = Profiler(loaded, cfg, scope_info)
     total = sum(len(d.examples) for d in datasets) * profiler.rows_per_sample()

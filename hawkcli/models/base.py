@@ -35,7 +35,7 @@ class VLMAdapter:
     has_saliency: ClassVar[bool] = False
     # Short names of the family's real checkpoints -> hub ids (`--model qwen2.5-vl-7b`).
     aliases: ClassVar[dict[str, str]] = {}
-    # In-decoder pruning (fastv): supported at all, and any limit worth saying (`hawk models`).
+    # In-decoder pruning (fastv, dart): supported at all, and its limit or why not (`hawk models`, refusals).
     in_decoder: ClassVar[bool] = True
     in_decoder_note: ClassVar[str] = ""
 
@@ -206,6 +206,12 @@ class VLMAdapter:
 
     def check_in_decoder(self, layer: int, method: str) -> None:
         """Refuse (HawkError) in-decoder pruning at `layer` where the family cannot take it."""
+        if not self.in_decoder:
+            why = f" ({self.in_decoder_note})" if self.in_decoder_note else ""
+            raise HawkError(
+                f"method {method} prunes inside the decoder, which hawk does not support on {self.family}{why}; "
+                "use an input-pruning method"
+            )
 
     def layer_keys(self, layer: nn.Module, hidden: torch.Tensor, position_embeddings: tuple) -> torch.Tensor:
         """`[B, L, kv_heads * head_dim]` keys of `layer` for its input `hidden`, as it attends with them

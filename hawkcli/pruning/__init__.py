@@ -43,6 +43,9 @@ def _refuse_labels(module: Any, args: tuple, kwargs: dict) -> None:
 
 
 def _hooks(model: Any, adapter: Any, method: Any, keep: float, seed: int, stats: PruneStats) -> tuple[list, Captured]:
+    reason = refusal(adapter, method)  # the one check `hawk compare` also asks before building its arms
+    if reason:
+        raise HawkError(reason)
     text_model = adapter.text_model()
     calls = convention_for(text_model)
     captured = Captured()
@@ -58,9 +61,8 @@ def _hooks(model: Any, adapter: Any, method: Any, keep: float, seed: int, stats:
             handles += adapter.vision_saliency_hooks(selector.saliency, method.name)
         layer = method.prune_layer()
         if layer > 0:
-            adapter.check_in_decoder(layer, method.name)
             before.in_decoder = InDecoder(adapter, calls, layer, selector, captured, stats)
-            handles += before.in_decoder.hooks(text_model.layers, method.name)
+            handles += before.in_decoder.hooks(text_model.layers)
     except BaseException:
         for handle in handles:
             handle.remove()

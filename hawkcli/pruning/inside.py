@@ -14,7 +14,6 @@ from typing import Any
 
 import torch
 
-from hawkcli.errors import HawkError
 from hawkcli.pruning.selection import Selector
 from hawkcli.pruning.state import Captured, PruneStats, pack, sync_ms
 
@@ -116,11 +115,8 @@ class InDecoder:
             return args, out
         return (hidden, *args[1:]), out
 
-    def hooks(self, layers: Any, name: str) -> list[Any]:
-        if self.layer >= len(layers):
-            raise HawkError(
-                f"method {name} prunes at layer {self.layer} but this {self.adapter.family} model has {len(layers)}"
-            )
+    def hooks(self, layers: Any) -> list[Any]:
+        """Pre-hooks on layer K-1 and every layer >= K (`pruning.refusal` has checked that K fits)."""
         handles = [layers[self.layer - 1].register_forward_pre_hook(self.before_score_layer, with_kwargs=True)]
         for layer in layers[self.layer :]:
             handles.append(layer.register_forward_pre_hook(self.before_pruned_layer, with_kwargs=True))

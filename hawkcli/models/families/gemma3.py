@@ -25,7 +25,6 @@ from typing import Any
 import torch
 
 from hawkcli.core.geometry import grid_boxes
-from hawkcli.errors import HawkError
 from hawkcli.models.base import VLMAdapter
 from hawkcli.models.processing import VLInputs
 from hawkcli.models.registry import register
@@ -58,6 +57,7 @@ class Gemma3Adapter(VLMAdapter):
     family = "Gemma 3"
     query_ends_at_eos = True  # <eos> and <end_of_turn> on the instruct checkpoints
     in_decoder = False
+    in_decoder_note = "sliding-window and image-block masks per layer"
     aliases = {f"gemma-3-{size}": f"google/gemma-3-{size}-it" for size in ("4b", "12b", "27b")}
     inputs_class = Gemma3Inputs
 
@@ -71,12 +71,6 @@ class Gemma3Adapter(VLMAdapter):
 
     def image_end_ids(self) -> tuple[int, ...]:
         return (self.config.eoi_token_id,)
-
-    def check_in_decoder(self, layer: int, method: str) -> None:
-        raise HawkError(
-            f"method {method} prunes inside the decoder, which hawk does not support on {self.family} "
-            "(sliding-window and image-block masks per layer); use an input-pruning method"
-        )
 
     def gather_text_inputs(
         self, kwargs: dict, calls: Any, index: torch.Tensor, new_mask: torch.Tensor, input_ids: torch.Tensor
