@@ -86,6 +86,18 @@ def _llama_text(tokenizer, **extra) -> dict:
     )
 
 
+def _clip_vision(image: int, patch: int) -> dict:
+    """A 3-layer CLIP tower (LLaVA-1.5 / NeXT; the penultimate layer feeds the projector)."""
+    return dict(model_type="clip_vision_model", hidden_size=32, intermediate_size=64, num_hidden_layers=3,
+                num_attention_heads=4, image_size=image, patch_size=patch, hidden_act="quick_gelu")  # fmt: skip
+
+
+def _siglip_vision() -> dict:
+    """A 2-layer SigLIP tower, 56-px images of 14-px patches (Gemma 3, LLaVA-OneVision)."""
+    return dict(model_type="siglip_vision_model", hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                num_attention_heads=2, image_size=56, patch_size=14, vision_use_head=False)  # fmt: skip
+
+
 # -- Qwen2-VL / Qwen2.5-VL: the project's own builder ---------------------------------------------------
 
 
@@ -117,16 +129,7 @@ def build_llava(folder: Path) -> Path:
     config = AutoConfig.for_model(
         "llava",
         text_config=_llama_text(tok),
-        vision_config=dict(
-            model_type="clip_vision_model",
-            hidden_size=32,
-            intermediate_size=64,
-            num_hidden_layers=3,
-            num_attention_heads=4,
-            image_size=image,
-            patch_size=patch,
-            hidden_act="quick_gelu",
-        ),  # fmt: skip
+        vision_config=_clip_vision(image, patch),
         image_token_index=tok.convert_tokens_to_ids("<image>"),
         image_seq_length=(image // patch) ** 2,
         vision_feature_layer=-2,
@@ -291,16 +294,7 @@ def build_gemma3(folder: Path) -> Path:
             eos_token_id=eos,
             bos_token_id=ids["<bos>"],
         ),  # fmt: skip
-        vision_config=dict(
-            model_type="siglip_vision_model",
-            hidden_size=32,
-            intermediate_size=64,
-            num_hidden_layers=2,
-            num_attention_heads=2,
-            image_size=56,
-            patch_size=14,
-            vision_use_head=False,
-        ),  # fmt: skip
+        vision_config=_siglip_vision(),
         mm_tokens_per_image=4,
         boi_token_index=ids["<start_of_image>"],
         eoi_token_index=ids["<end_of_image>"],
@@ -344,16 +338,7 @@ def build_llava_next(folder: Path) -> Path:
     config = AutoConfig.for_model(
         "llava_next",
         text_config=_llama_text(tok, model_type="mistral", sliding_window=None),
-        vision_config=dict(
-            model_type="clip_vision_model",
-            hidden_size=32,
-            intermediate_size=64,
-            num_hidden_layers=3,
-            num_attention_heads=4,
-            image_size=56,
-            patch_size=14,
-            hidden_act="quick_gelu",
-        ),  # fmt: skip
+        vision_config=_clip_vision(56, 14),
         image_token_index=tok.convert_tokens_to_ids("<image>"),
         image_grid_pinpoints=TILE_PINPOINTS,
         vision_feature_layer=-2,
@@ -383,16 +368,7 @@ def build_llava_onevision(folder: Path) -> Path:
     config = AutoConfig.for_model(
         "llava_onevision",
         text_config=text,
-        vision_config=dict(
-            model_type="siglip_vision_model",
-            hidden_size=32,
-            intermediate_size=64,
-            num_hidden_layers=2,
-            num_attention_heads=2,
-            image_size=56,
-            patch_size=14,
-            vision_use_head=False,
-        ),  # fmt: skip
+        vision_config=_siglip_vision(),
         image_token_index=tok.convert_tokens_to_ids("<image>"),
         video_token_index=tok.convert_tokens_to_ids("<video>"),
         image_grid_pinpoints=TILE_PINPOINTS,
