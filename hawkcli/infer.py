@@ -8,9 +8,11 @@ from typing import Any
 
 import torch
 
-from hawkcli.inputs import Item, load_image
+from hawkcli.inputs import Item, load_images, resolve
 from hawkcli.models.loading import LoadedModel, first_line
 from hawkcli.pruning import prune
+from hawkcli.video import Sampling, read_video
+from hawkcli.visuals import Visuals
 
 
 @dataclass
@@ -24,6 +26,8 @@ class RunConfig:
     options: dict[str, Any] = field(default_factory=dict)
     overlay: str | None = None  # a PNG path (single item) or a folder (one <id>.png per item)
     overlay_is_dir: bool = False
+    sampling: Sampling = field(default_factory=Sampling)  # how video frames are taken (--fps / --frames)
+    per_frame: bool = False  # keep applies per image / video temporal step instead of per prompt
 
 
 class PrefillTimer:
@@ -70,14 +74,14 @@ def generation_kwargs(cfg: RunConfig, loaded: LoadedModel) -> dict[str, Any]:
     return kwargs
 
 
-def _answer_images(loaded: LoadedModel, items: list[Item], images: list[Any], cfg: RunConfig) -> list[dict]:
-    inputs = loaded.processor(images, [it.question for it in items]).to(loaded.device)
+def _answer(loaded: LoadedModel, items: list[Item], visuals: list[Visuals], cfg: RunConfig) -> list[dict]:
+    inputs = loaded.processor(visuals, [it.question for it in items]).to(loaded.device)
     if cfg.temperature > 0:
         torch.manual_seed(cfg.seed)
     started = time.perf_counter()
     with (
         torch.inference_mode(),
-        prune(loaded.model, cfg.method, cfg.keep, cfg.profile, cfg.seed, **cfg.options) as stats,
+        prune(loaded.model, cfg.method, cfg.keep, cfg.profile, cfg.seed, cfg.per_frame, **cfg.options) as stats,
         PrefillTimer(loaded.model, loaded.device) as timer,
     ):
         out = loaded.model.generate(**inputs, **generation_kwargs(cfg, loaded))
@@ -107,6 +111,7 @@ def _answer_images(loaded: LoadedModel, items: list[Item], images: list[Any], cf
                 "kept_visual_indices": r.kept_visual_indices,
                 "prompt_tokens": r.prompt_tokens,
                 "kept_prompt_tokens": r.kept_prompt_tokens,
+                **({"segments": r.segments} if r.segments else {}),
                 "generated_tokens": generated,
                 "prefill_ms": round(timer.ms or 0.0, 3),
                 "scoring_ms": round(stats.scoring_ms, 3),
@@ -115,22 +120,28 @@ def _answer_images(loaded: LoadedModel, items: list[Item], images: list[Any], cf
             }
         )
     if cfg.overlay:
-        _save_overlays(loaded, inputs, items, images, records, cfg)
+        _save_overlays(loaded, inputs, items, visuals, records, cfg)
     return records
 
 
 def _save_overlays(
-    loaded: LoadedModel, inputs: Any, items: list[Item], images: list[Any], records: list[dict], cfg: RunConfig
+    loaded: LoadedModel, inputs: Any, items: list[Item], visuals: list[Visuals], records: list[dict], cfg: RunConfig
 ) -> None:
     from pathlib import Path
 
-    from hawkcli.overlay import save_overlay
+    from hawkcli.overlay import save_overlays
 
-    for row, (item, image, record) in enumerate(zip(items, images, records, strict=True)):
+    for row, (item, shown, record) in enumerate(zip(items, visuals, records, strict=True)):
         target = Path(cfg.overlay) / f"{Path(item.id).stem}.png" if cfg.overlay_is_dir else Path(cfg.overlay)
-        layout = loaded.processor.layout(inputs, row, [image.size])
-        save_overlay(image, layout, record["kept_visual_indices"], target)
-        record["overlay"] = str(target)
+        layout = loaded.processor.layout(inputs, row, shown)
+        paths = save_overlays(shown, layout, record["kept_visual_indices"], target)
+        record["overlay"] = str(paths[0]) if len(paths) == 1 else [str(p) for p in paths]
+
+
+def load_visuals(loaded: LoadedModel, item: Item, sampling: Sampling) -> Visuals:
+    """The item's images and its videos, sampled as the model's family samples them."""
+    videos = [read_video(resolve(item, v), sampling, loaded.processor) for v in item.videos]
+    return Visuals(load_images(item), videos)
 
 
 def error_record(item: Item, message: str) -> dict:
@@ -143,20 +154,20 @@ def answer_batch(loaded: LoadedModel, items: list[Item], cfg: RunConfig) -> list
 
     results: dict[int, dict] = {}
     good: list[int] = []
-    images: list[Any] = []
+    visuals: list[Visuals] = []
     for i, item in enumerate(items):
         if item.error:
             results[i] = error_record(item, item.error)
             continue
         try:
-            images.append(load_image(item))
+            visuals.append(load_visuals(loaded, item, cfg.sampling))
             good.append(i)
         except HawkError as err:
             results[i] = error_record(item, str(err))
     if good:
         batch = [items[i] for i in good]
         try:
-            records = _answer_images(loaded, batch, images, cfg)
+            records = _answer(loaded, batch, visuals, cfg)
         except HawkError:
             raise  # configuration problems (method, profile) affect every item alike
         except (ValueError, RuntimeError) as err:

@@ -106,3 +106,33 @@ def failing_method():
 
     yield Flaky, seen
     registry._METHODS.pop("flaky-test")
+
+
+def moving_frames(n: int = 4, size: tuple[int, int] = (112, 84)):
+    """`n` frames of a red disc crossing a noisy background, seeded (distinct content per frame)."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    rng = np.random.default_rng(7)
+    base = rng.integers(150, 256, (size[1], size[0], 3), dtype=np.uint8)
+    frames = []
+    for i in range(n):
+        frame = Image.fromarray(base.copy())
+        x = 4 + i * (size[0] - 30) // max(1, n - 1)
+        ImageDraw.Draw(frame).ellipse((x, size[1] // 3, x + 24, size[1] // 3 + 24), fill=(220, 20, 20))
+        frames.append(frame)
+    return frames
+
+
+def write_clip(path, frames, fps: int = 2):
+    """A lossless (RGB, qp 0) H.264 mp4 of `frames`, so decoding gives the frames back exactly."""
+    import av
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264rgb", rate=fps)
+        stream.width, stream.height = frames[0].size
+        stream.pix_fmt, stream.options = "rgb24", {"qp": "0", "preset": "ultrafast"}
+        for frame in frames:
+            container.mux(stream.encode(av.VideoFrame.from_image(frame)))
+        container.mux(stream.encode())
+    return path

@@ -140,23 +140,22 @@ def _overlays(loaded: Any, dataset: Any, records: list[dict], out: Path, count: 
     """For the first samples: one picture per keep < 1, methods side by side."""
     from PIL import Image, ImageDraw
 
-    from hawkcli.core.geometry import token_boxes
-    from hawkcli.overlay import draw_kept
+    from hawkcli.overlay import pictures
 
     out.mkdir(parents=True, exist_ok=True)
     by_key = {(r["sample_id"], r["method"], r["keep"]): r for r in records}
     keeps = sorted({r["keep"] for r in records if r["keep"] < 1})
     methods = list(dict.fromkeys(r["method"] for r in records if r["method"] != "none"))
     for example in dataset.examples[:count]:
-        inputs = loaded.processor([example.image], [example.question])
-        boxes = token_boxes(loaded.processor.layout(inputs, 0, [example.image.size]))
+        inputs = loaded.processor([example.visuals], [example.question])
+        layout = loaded.processor.layout(inputs, 0, example.visuals)
         for keep in keeps:
             panels = []
             for method in methods:
                 r = by_key.get((example.id, method, keep))
                 if r is None:
                     continue
-                panel = draw_kept(example.image, boxes, r["kept_visual_indices"])
+                panel = pictures(example.visuals, layout, r["kept_visual_indices"])[0]
                 ImageDraw.Draw(panel).text((4, 4), method, fill=(255, 255, 255))
                 panels.append(panel)
             if not panels:

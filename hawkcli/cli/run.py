@@ -1,4 +1,4 @@
-"""`hawk run`: answer image questions while keeping only the top fraction of visual tokens."""
+"""`hawk run`: answer image and video questions while keeping only the top fraction of visual tokens."""
 
 from __future__ import annotations
 
@@ -13,21 +13,32 @@ from hawkcli.cli.common import METHOD_OPTION_HELP, OFFLINE_HELP, flag
 from hawkcli.errors import EXIT_CODES_HELP, EXIT_OK, EXIT_PARTIAL, InputError
 
 HELP = (
-    """Answer questions about images, keeping only the top --keep fraction of visual tokens.
+    """Answer questions about images and videos, keeping only the top --keep fraction of visual tokens.
 
 [bold]Examples[/bold]
 
   hawk run --image x.png --question "what colour is the circle ?"
+
+  hawk run --image a.png --image b.png --question "What differs between the two pictures?"
+
+  hawk run --model qwen2.5-vl-7b --video clip.mp4 --fps 1 --question "What happens?" --keep 0.1
+
+  hawk run --video frames/ --frames 16 --question "..." --method evs     # a folder of frames, sorted
 
   hawk run --image x.png --question "..." --keep 0.1 --method uniform --format json
 
   hawk run --model qwen2.5-vl-7b --images shots/ --question "What is shown?" --batch-size 8 > out.jsonl
 
   cat q.jsonl | hawk run --input - --keep 0.2      # lines of {"id", "image", "question"}
+                                                   # ("images": [...], "video", "videos": [...] too)
 
   convert photo.jpg png:- | hawk run --image - --question "How many people?"
 
   hawk run --image x.png --question "..." --method fastv --method-option layer=3
+
+--keep applies to all visual tokens of a prompt together (every image and frame competes); with
+--per-frame it applies to each image and each video temporal step on its own (same total up to
+rounding). Video needs PyAV (pip install 'hawk[video]') unless it is a folder of frames.
 
 Output (--format): text, the answer, on a terminal; jsonl, one JSON record per line and per input, in
 order, when piped; json, one JSON document (an object for one input, an array for several).
@@ -54,30 +65,46 @@ def _keep_value(keep: float | None, prune: float | None) -> float:
     return value
 
 
-def _items(image: str | None, images: str | None, input_: str | None, question: str | None) -> tuple[Any, bool]:
+def _items(
+    image: list[str], video: list[str], images: str | None, input_: str | None, question: str | None
+) -> tuple[Any, bool]:
     from hawkcli import inputs
 
-    sources = [s for s in (image, images, input_) if s is not None]
+    sources = [s for s in (image or video or None, images, input_) if s is not None]
     if len(sources) != 1:
-        raise InputError("give exactly one of --image, --images or --input")
+        raise InputError("give --image / --video (each repeatable), or --images, or --input")
     if input_ is not None:
         if question is not None:
             raise InputError("--question does not apply to --input (each JSONL record has its own)")
         return inputs.jsonl(input_), True
     if question is None or not question.strip():
         raise InputError("--question must not be empty")
-    if image is not None:
-        if image != "-" and Path(image).is_dir():
-            raise InputError(f"--image {image} is a folder; use --images {image} to ask about every image in it")
-        if image != "-" and not Path(image).is_file():
-            raise InputError(f"--image {image}: no such file")
-        return [inputs.single(image, question)], False
+    if image or video:
+        if image.count("-") > 1:
+            raise InputError("--image -: standard input holds one image")
+        for path in image:
+            if path != "-" and Path(path).is_dir():
+                raise InputError(
+                    f"--image {path} is a folder; use --images {path} to ask about every image in it, "
+                    f"or --video {path} if it holds the frames of one clip"
+                )
+            if path != "-" and not Path(path).is_file():
+                raise InputError(f"--image {path}: no such file")
+        for path in video:
+            if not Path(path).exists():
+                raise InputError(f"--video {path}: no such file or folder")
+        return [inputs.single(image, question, video)], False
     return inputs.folder(images, question), True
 
 
 def run(
-    image: str = typer.Option(None, "--image", "-i", help="Image file, or - to read it from stdin."),
-    question: str = typer.Option(None, "--question", "-q", help="The question to ask about the image(s)."),
+    image: list[str] = typer.Option(
+        None, "--image", "-i", help="Image file, or - to read it from stdin; repeat for several images in one prompt."
+    ),
+    video: list[str] = typer.Option(
+        None, "--video", help="Video file (needs hawk[video]) or folder of frames; repeatable."
+    ),
+    question: str = typer.Option(None, "--question", "-q", help="The question to ask about the image(s) / video(s)."),
     images: str = typer.Option(None, "--images", help="A folder: ask --question about every image in it (sorted)."),
     input_: str = typer.Option(None, "--input", help='JSONL of {"id","image","question"} records; - for stdin.'),
     model: str = typer.Option(None, "--model", "-m", help=MODEL_HELP, show_default=False),
@@ -96,8 +123,16 @@ def run(
     temperature: float = typer.Option(0.0, "--temperature", min=0.0, help="0 = greedy decoding."),
     seed: int = typer.Option(0, "--seed"),
     batch_size: int = typer.Option(1, "--batch-size", "-b", min=1),
+    fps: float = typer.Option(
+        None, "--fps", min=0.001, help="Video frames sampled per second \\[default: the family's, 2 for Qwen]."
+    ),
+    frames: int = typer.Option(None, "--frames", min=1, help="Sample this many video frames, evenly spaced."),
+    per_frame: bool = flag("--per-frame", "Apply --keep to each image / video temporal step separately."),
     overlay: Path = typer.Option(
-        None, "--overlay", help="Save the image with pruned regions dimmed (a .png; a folder for multi-item runs)."
+        None,
+        "--overlay",
+        help="Save the image with pruned regions dimmed (a .png; a folder for multi-item runs). Several images: "
+        "<name>-1.png, <name>-2.png …; a video: a contact sheet of its frames.",
     ),
     fmt: str = typer.Option(
         "auto",
@@ -125,7 +160,9 @@ def run(
     pairs = ([f"normalization={normalization}"] if normalization is not None else []) + list(method_option or [])
     chosen = method_options([method], pairs)[method]
     out_format = resolve_format(fmt)
-    source, multi = _items(image, images, input_, question)
+    if fps is not None and frames is not None:
+        raise InputError("give --fps or --frames, not both")
+    source, multi = _items(list(image or []), list(video or []), images, input_, question)
     if overlay is not None:
         if multi:
             overlay.mkdir(parents=True, exist_ok=True)
@@ -139,6 +176,9 @@ def run(
 
     loaded, cfg = load_for_method(options, method, keep_value, profile, force, chosen)
     cfg.max_new_tokens, cfg.temperature, cfg.seed = max_new_tokens, temperature, seed
+    from hawkcli.video import Sampling
+
+    cfg.sampling, cfg.per_frame = Sampling(fps, frames), per_frame
     if overlay is not None:
         cfg.overlay, cfg.overlay_is_dir = str(overlay), multi
 

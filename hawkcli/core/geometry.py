@@ -1,8 +1,9 @@
 """Where visual tokens lie in the picture: family-neutral, pure geometry (no torch, no transformers).
 
-A family describes each image of a prompt as a `VisualSpan`: which of the row's visual tokens belong
-to it (in token order) and the pixel box of the ORIGINAL image each one covers. Overlays and any
-position-aware method read only this.
+A family describes each image of a prompt (and each temporal step of each video) as a `VisualSpan`:
+which of the row's visual tokens belong to it (in token order) and the pixel box of the ORIGINAL
+picture each one covers. Overlays read only this. Inside the model, where pixel sizes are unknown,
+the pruning engine sees the same structure as `Segment`s: runs of tokens with their grid.
 """
 
 from __future__ import annotations
@@ -14,13 +15,40 @@ Box = tuple[int, int, int, int]  # (x0, y0, x1, y1), pixels of the original imag
 
 @dataclass(frozen=True)
 class VisualSpan:
-    image: int  # which image of the row (0-based, prompt order)
+    image: int  # which image or video of the row (0-based, prompt order: images, then videos)
     first: int  # index of its first token among the row's visual tokens
     boxes: tuple[Box, ...]  # one per token, in token order
+    kind: str = "image"  # "image" or "video"
+    frames: tuple[int, ...] = ()  # video: which sampled frames this temporal step covers
 
     @property
     def count(self) -> int:
         return len(self.boxes)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of one row's visual tokens that shows one picture: an image, or one temporal step of a video."""
+
+    kind: str  # "image" or "video"
+    index: int  # which image / which video of the row, each kind counted on its own
+    step: int  # temporal step within the video (0 for an image)
+    start: int  # index of its first token among the row's visual tokens
+    count: int
+    grid: tuple[int, int] | None = None  # (rows, cols) of its tokens in raster order, where the family knows it
+
+    @property
+    def stop(self) -> int:
+        return self.start + self.count
+
+
+def video_steps(segments: list[Segment]) -> dict[int, list[Segment]]:
+    """The temporal steps of every video of a row, by video index, in time order."""
+    out: dict[int, list[Segment]] = {}
+    for seg in segments:
+        if seg.kind == "video":
+            out.setdefault(seg.index, []).append(seg)
+    return out
 
 
 def grid_boxes(rows: int, cols: int, region: tuple[float, float, float, float]) -> list[Box]:
@@ -40,6 +68,15 @@ def spans(per_image: list[list[Box]]) -> list[VisualSpan]:
     for i, boxes in enumerate(per_image):
         out.append(VisualSpan(i, first, tuple(boxes)))
         first += len(boxes)
+    return out
+
+
+def chain(parts: list[VisualSpan]) -> list[VisualSpan]:
+    """`parts` (each with `first` = 0) laid end to end in token order."""
+    out, first = [], 0
+    for part in parts:
+        out.append(VisualSpan(part.image, first, part.boxes, part.kind, part.frames))
+        first += part.count
     return out
 
 

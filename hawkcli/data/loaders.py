@@ -21,10 +21,17 @@ from hawkcli.errors import HawkError, InputError
 @dataclass
 class Example:
     id: str
-    image: Any  # PIL image
+    image: Any  # PIL image (None for a video-only example)
     question: str
     answers: list[str]
     task: str = ""
+    videos: list[Any] = field(default_factory=list)  # `hawkcli.video.Video`s, shown after the image
+
+    @property
+    def visuals(self) -> Any:
+        from hawkcli.visuals import Visuals
+
+        return Visuals([self.image] if self.image is not None else [], list(self.videos))
 
 
 @dataclass

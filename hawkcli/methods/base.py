@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import typing
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
@@ -34,7 +35,21 @@ class SelectionContext:
     layer_attention: torch.Tensor | None = None  # [N] decoder attention at the method's prune layer (fastv)
     layer_keys: torch.Tensor | None = None  # [tokens, kv_heads*head_dim] keys of layer K-1 (dart)
     layer_hidden: torch.Tensor | None = None  # [tokens, hidden] input of layer K, final-normed (dart)
+    # The images and video temporal steps the visual tokens form, in token order (`core.geometry.Segment`).
+    segments: list[Any] = field(default_factory=list)
     _qk: tuple[torch.Tensor, torch.Tensor] | None = field(default=None, repr=False)
+
+    def part(self, segment: Any) -> SelectionContext:
+        """The context of one segment's visual tokens alone (per-frame budgets)."""
+        cut = slice(segment.start, segment.stop)
+        return dataclasses.replace(
+            self,
+            visual_pos=self.visual_pos[cut],
+            saliency=self.saliency[cut] if self.saliency is not None else None,
+            layer_attention=self.layer_attention[cut] if self.layer_attention is not None else None,
+            segments=[dataclasses.replace(segment, start=0)],
+            _qk=None,
+        )
 
     @property
     def features(self) -> torch.Tensor:
@@ -65,6 +80,9 @@ class PruneMethod:
     revision: ClassVar[int] = 1
     # In-decoder methods: which decoder states they read ("attention", "keys", "hidden").
     decoder_signals: ClassVar[frozenset[str]] = frozenset()
+    # Video methods: they compare frames, so refuse prompts without video, and they split the budget
+    # between frames themselves (no --per-frame).
+    needs_video: ClassVar[bool] = False
     Options: ClassVar[type[MethodOptions]] = MethodOptions
 
     def __init__(self, options: MethodOptions | None = None, head_weights: torch.Tensor | None = None) -> None:

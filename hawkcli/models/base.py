@@ -24,6 +24,18 @@ def _side(size: Any) -> int:
     return int(size[0]) if isinstance(size, (list, tuple)) else int(size)
 
 
+def visual_runs(ids: torch.Tensor, visual: torch.Tensor) -> list[tuple[int, int, int]]:
+    """(start among the row's visual tokens, length, token id) of every run of one visual token id."""
+    pos = visual.nonzero().flatten()
+    if pos.numel() == 0:
+        return []
+    tokens = ids[pos]
+    breaks = ((pos[1:] != pos[:-1] + 1) | (tokens[1:] != tokens[:-1])).nonzero().flatten() + 1
+    starts = [0, *breaks.tolist()]
+    ends = [*breaks.tolist(), pos.numel()]
+    return [(a, b - a, int(tokens[a])) for a, b in zip(starts, ends, strict=True)]
+
+
 class VLMAdapter:
     """Base adapter; subclasses set `model_types` and `family` and override what differs."""
 
@@ -121,6 +133,37 @@ class VLMAdapter:
     def visual_mask(self, input_ids: torch.Tensor) -> torch.Tensor:
         ids = torch.tensor(self.visual_token_ids(), device=input_ids.device)
         return torch.isin(input_ids, ids)
+
+    def video_token_ids(self) -> tuple[int, ...]:
+        """Which of `visual_token_ids` stand for video frames (none: the family reads no video)."""
+        return ()
+
+    def segment_hooks(self, sink: list) -> list[Any]:
+        """Hooks that append to `sink` what `segments` needs to know about each vision-tower call (e.g. the
+        grids Qwen's tower receives; generate() may run the tower before the model's own forward)."""
+        return []
+
+    def segments(self, input_ids: torch.Tensor, row: int, sink: list) -> list[Any]:
+        """The `Segment`s of row `row` of `input_ids` `[B, L]`: each run of visual tokens is an image or a
+        video, split into temporal steps where the family knows how (`run_segments`). `sink` holds what
+        `segment_hooks` recorded for this forward."""
+        visual = self.visual_mask(input_ids)
+        runs = [visual_runs(input_ids[r], visual[r]) for r in range(input_ids.shape[0])]
+        seen = {tok: 0 for tok in self.visual_token_ids()}
+        out = []
+        for start, length, tok in runs[row]:
+            kind = "video" if tok in self.video_token_ids() else "image"
+            before = sum(1 for r in range(row) for *_, t in runs[r] if t == tok)
+            out += self.run_segments(kind, seen[tok], before + seen[tok], start, length, sink)
+            seen[tok] += 1
+        return out
+
+    def run_segments(self, kind: str, index: int, number: int, start: int, length: int, sink: list) -> list[Any]:
+        """Segments of one run of visual tokens: the `index`-th of its kind in the row, the `number`-th in
+        the batch, starting at visual token `start`. Default: one segment, grid unknown."""
+        from hawkcli.core.geometry import Segment
+
+        return [Segment(kind, index, 0, start, length)]
 
     def image_end_ids(self) -> tuple[int, ...]:
         """Tokens that close an image block (the query starts after the last of these or of the visual tokens)."""

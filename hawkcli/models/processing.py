@@ -1,11 +1,13 @@
-"""Turn (image, question) pairs into model inputs, with or without torchvision: the family-neutral part.
+"""Turn (images / videos, question) pairs into model inputs, with or without torchvision: the family-neutral part.
 
 Stock processors of several families refuse to load without torchvision (their video processor needs
 it). What they do for images is small and public: render the chat template, run the image processor,
 and expand each image placeholder into the family's run of visual tokens. `VLInputs` does the shared
 part — chat template, left-padded batching, teacher-forced answers, decoding, preferring the stock
 processor whenever it loads — and each family's subclass (in its family file) says how placeholders
-expand, what extra tensors the model needs, and where every visual token lies in the picture.
+expand, what extra tensors the model needs, and where every visual token lies in the picture. Families
+whose models take video also say how a clip's frames become pixels (`video_vision`) and which frames
+their processor samples by default (`frame_indices`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import Any, ClassVar
+
+from hawkcli.errors import InputError
+from hawkcli.visuals import Visuals, as_visuals
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +31,9 @@ class ProcessorOptions:
         return {k: v for k, v in (("min_pixels", self.min_pixels), ("max_pixels", self.max_pixels)) if v}
 
 
-def _messages(question: str) -> list[dict[str, Any]]:
-    return [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": question}]}]
+def _messages(question: str, visuals: Visuals) -> list[dict[str, Any]]:
+    parts = [{"type": "image"}] * len(visuals.images) + [{"type": "video"}] * len(visuals.videos)
+    return [{"role": "user", "content": [*parts, {"type": "text", "text": question}]}]
 
 
 def count_runs(mask: Any) -> int:
@@ -38,9 +44,12 @@ def count_runs(mask: Any) -> int:
 
 
 class VLInputs:
-    """Builds batched, left-padded model inputs for single-image questions."""
+    """Builds batched, left-padded model inputs for questions about images and videos."""
 
     image_token: ClassVar[str] = ""  # the placeholder the chat template writes for one image
+    video_token: ClassVar[str | None] = None  # the placeholder the chat template writes for one video
+    reads_video: ClassVar[bool] = False  # whether hawk builds this family's video inputs
+    multi_image: ClassVar[bool] = True  # whether hawk tells several images of one prompt apart
     end_of_turn: ClassVar[str | None] = None  # what closes an answer in teacher-forced inputs (None: eos)
     nested_images: ClassVar[bool] = False  # the stock processor wants one list of images per prompt
 
@@ -85,9 +94,17 @@ class VLInputs:
         """Tensors the model needs besides ids, mask and the image processor's output."""
         return {}
 
-    def vision(self, images: list[Any]) -> dict[str, Any]:
-        """The image processor's output for one image per row (what `expand` reads)."""
-        return self.image_processor(images=images, return_tensors="pt")
+    def vision(self, rows: list[list[Any]]) -> dict[str, Any]:
+        """The image processor's output for the images of every row, in order (what `expand` reads)."""
+        return self.image_processor(images=[im for row in rows for im in row], return_tensors="pt")
+
+    def video_vision(self, videos: list[Any]) -> dict[str, Any]:
+        """Pixels and grids of every video of the batch, in order, as the stock video processor makes them."""
+        raise InputError(f"hawk reads no video on {type(self).__name__.removesuffix('Inputs')} models")
+
+    def frame_indices(self, total: int, fps: float, sampling: Any) -> list[int]:
+        """Which of a clip's `total` frames (at `fps`) to take, as the family's processor samples them."""
+        raise InputError(f"hawk reads no video on {type(self).__name__.removesuffix('Inputs')} models")
 
     def model_inputs(self, vision: dict[str, Any]) -> dict[str, Any]:
         """The part of `vision` the model takes as keyword arguments."""
@@ -97,29 +114,59 @@ class VLInputs:
         """The pixel box of every visual token of one image of this size, in token order."""
         raise NotImplementedError
 
-    def layout(self, inputs: Any, row: int, image_sizes: list[tuple[int, int]]) -> list[Any]:
+    def layout(self, inputs: Any, row: int, visuals: Visuals) -> list[Any]:
         """`VisualSpan`s of one row: for each of its images, the pixel box of every visual token."""
         from hawkcli.core.geometry import spans
 
-        return spans([self.image_boxes(width, height) for width, height in image_sizes])
+        return spans([self.image_boxes(width, height) for width, height in as_visuals(visuals).sizes()])
 
     # -- shared ------------------------------------------------------------------------------------
-    def prompt(self, question: str) -> str:
-        return self.tokenizer.apply_chat_template(_messages(question), tokenize=False, add_generation_prompt=True)
+    def prompt(self, question: str, visuals: Visuals | None = None) -> str:
+        messages = _messages(question, visuals if visuals is not None else Visuals([None]))
+        return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
-    def __call__(self, images: list[Any], questions: list[str]) -> Any:
-        """Model inputs for one image per question, left-padded."""
-        if len(images) != len(questions):
-            raise ValueError("one image per question")
-        return self._encode([self.prompt(q) for q in questions], images)
+    def __call__(self, visuals: list[Any], questions: list[str]) -> Any:
+        """Model inputs for each question with its images / videos (a `Visuals`, or one PIL image), left-padded."""
+        if len(visuals) != len(questions):
+            raise ValueError("one set of visuals per question")
+        rows = [as_visuals(v) for v in visuals]
+        return self._encode([self.prompt(q, v) for q, v in zip(questions, rows, strict=True)], rows)
 
-    def _encode(self, texts: list[str], images: list[Any]) -> Any:
+    def _check(self, rows: list[Visuals]) -> None:
+        if any(row.videos for row in rows) and not self.reads_video:
+            self.video_vision([])  # raises the family's "no video" line
+        if any(row.count == 0 for row in rows):
+            raise InputError("every question needs at least one image or video")
+        if not self.multi_image and any(row.count > 1 for row in rows):
+            raise InputError(f"hawk reads one image per prompt on {type(self).__name__.removesuffix('Inputs')} models")
+
+    def _encode(self, texts: list[str], rows: list[Visuals]) -> Any:
+        self._check(rows)
         if self.stock is not None:
-            batch = [[im] for im in images] if self.nested_images else images
-            return self.stock(text=texts, images=batch, padding=True, return_tensors="pt")
-        return self._build(texts, images)
+            return self._stock(texts, rows)
+        return self._build(texts, rows)
 
-    def with_answers(self, images: list[Any], questions: list[str], answers: list[str]) -> tuple[Any, Any]:
+    def _stock(self, texts: list[str], rows: list[Visuals]) -> Any:
+        images: list[Any] = (
+            [row.images for row in rows] if self.nested_images else [im for r in rows for im in r.images]
+        )
+        videos = [v for row in rows for v in row.videos]
+        kwargs: dict[str, Any] = {}
+        if videos:
+            kwargs.update(self.stock_video_kwargs(videos))
+        return self.stock(
+            text=texts,
+            images=images if any(r.images for r in rows) else None,
+            padding=True,
+            return_tensors="pt",
+            **kwargs,
+        )
+
+    def stock_video_kwargs(self, videos: list[Any]) -> dict[str, Any]:
+        """Keyword arguments that hand already-sampled clips to the stock processor."""
+        return {}
+
+    def with_answers(self, visuals: list[Any], questions: list[str], answers: list[str]) -> tuple[Any, Any]:
         """Teacher-forced inputs (prompt + answer + end of turn) and a `[B, L]` mask of the answer tokens.
 
         The end-of-turn token is part of the target: the model must also know when the answer stops.
@@ -127,24 +174,30 @@ class VLInputs:
         import torch
 
         end = self.end_of_turn if self.end_of_turn is not None else self.tokenizer.eos_token
-        texts = [self.prompt(q) + a + end for q, a in zip(questions, answers, strict=True)]
-        inputs = self._encode(texts, images)
+        rows = [as_visuals(v) for v in visuals]
+        texts = [self.prompt(q, v) + a + end for q, v, a in zip(questions, rows, answers, strict=True)]
+        inputs = self._encode(texts, rows)
         target = torch.zeros_like(inputs["input_ids"], dtype=torch.bool)
         for row, answer in enumerate(answers):
             n = len(self.tokenizer(answer + end, add_special_tokens=False)["input_ids"])
             target[row, -n:] = True  # left padding puts every answer at the end of its row
         return inputs, target
 
-    def _build(self, texts: list[str], images: list[Any]) -> Any:
+    def _build(self, texts: list[str], rows: list[Any]) -> Any:
         from transformers import BatchFeature
 
-        vision = self.vision(images)
-        enc = self.tokenizer(self.expand(texts, vision), padding=True, return_tensors="pt")
-        return BatchFeature({**enc, **self.model_inputs(vision), **self.extra(enc["input_ids"])})
+        rows = [as_visuals(v) for v in rows]
+        vision = self.vision([r.images for r in rows]) if any(r.images for r in rows) else {}
+        videos = [v for r in rows for v in r.videos]
+        video = self.video_vision(videos) if videos else {}
+        enc = self.tokenizer(self.expand(texts, {**vision, **video}), padding=True, return_tensors="pt")
+        model_inputs = self.model_inputs(vision) if vision else {}
+        return BatchFeature({**enc, **model_inputs, **video, **self.extra(enc["input_ids"])})
 
-    def images_before(self, input_ids: Any, row: int) -> int:
-        """How many images the rows before `row` hold (images are batched in row order)."""
-        visual = input_ids == self.image_token_id
+    def images_before(self, input_ids: Any, row: int, token_id: int | None = None) -> int:
+        """How many images (or videos, with the video token's id) the rows before `row` hold (they are
+        batched in row order)."""
+        visual = input_ids == (self.image_token_id if token_id is None else token_id)
         return sum(count_runs(visual[r]) for r in range(row))
 
     def decode(self, token_ids: Any) -> str:

@@ -9,6 +9,8 @@ def method_support(adapter: type, method: type) -> str:
     """`yes`, `no`, or `yes (limit)` for one family and method, from their declared needs."""
     if method.needs_saliency and not adapter.has_saliency:
         return "no"
+    if method.needs_video and not adapter.inputs_class.reads_video:
+        return "no"
     if method().prune_layer() > 0:
         if not adapter.in_decoder:
             return "no"
@@ -29,8 +31,8 @@ def support_matrix() -> list[dict[str, Any]]:
                 "model_types": list(cls.model_types),
                 "aliases": sorted(cls.aliases),
                 "image": "yes",
-                "video": "no",
-                "multi_image": "no",
+                "video": "yes" if cls.inputs_class.reads_video else "no",
+                "multi_image": "yes" if cls.inputs_class.multi_image else "no",
                 "methods": {m: method_support(cls, method_class(m)) for m in method_names()},
                 "profile": "yes",
                 "overlay": "yes",

@@ -42,14 +42,16 @@ def _refuse_labels(module: Any, args: tuple, kwargs: dict) -> None:
         raise HawkError("pruning changes the sequence length; pass no labels inside hawkcli.prune()")
 
 
-def _hooks(model: Any, adapter: Any, method: Any, keep: float, seed: int, stats: PruneStats) -> tuple[list, Captured]:
-    reason = refusal(adapter, method)  # the one check `hawk compare` also asks before building its arms
+def _hooks(
+    model: Any, adapter: Any, method: Any, keep: float, seed: int, stats: PruneStats, per_frame: bool
+) -> tuple[list, Captured]:
+    reason = refusal(adapter, method, per_frame)  # the one check `hawk compare` also asks before building its arms
     if reason:
         raise HawkError(reason)
     text_model = adapter.text_model()
     calls = convention_for(text_model)
     captured = Captured()
-    selector = Selector(adapter, method, keep, seed, captured, stats)
+    selector = Selector(adapter, method, keep, seed, captured, stats, per_frame)
     before = BeforeDecoder(adapter, calls, selector, captured, stats)
     handles = [
         model.register_forward_pre_hook(_refuse_labels, with_kwargs=True),
@@ -57,6 +59,7 @@ def _hooks(model: Any, adapter: Any, method: Any, keep: float, seed: int, stats:
         text_model.register_forward_pre_hook(before.hook, with_kwargs=True),
     ]
     try:
+        handles += adapter.segment_hooks(captured.towers)
         if method.needs_saliency:
             handles += adapter.vision_saliency_hooks(selector.saliency, method.name)
         layer = method.prune_layer()
@@ -70,8 +73,12 @@ def _hooks(model: Any, adapter: Any, method: Any, keep: float, seed: int, stats:
     return handles, captured
 
 
-def refusal(adapter: Any, method: Any) -> str | None:
+def refusal(adapter: Any, method: Any, per_frame: bool = False) -> str | None:
     """Why `method` (an instance) cannot run on this model, in one line, or None if it can."""
+    if method.needs_video and not adapter.video_token_ids():
+        return f"method {method.name} compares video frames, which hawk does not read on {adapter.family}"
+    if per_frame and method.needs_video:
+        return f"method {method.name} splits its budget between frames itself; drop --per-frame"
     if method.needs_saliency and not adapter.has_saliency:
         return f"method {method.name} needs vision-tower attention, which hawk does not read on {adapter.family}"
     layer = method.prune_layer()
@@ -113,6 +120,7 @@ def prune(
     keep: float = 0.2,
     profile: Any = None,
     seed: int = 0,
+    per_frame: bool = False,
     **options: Any,
 ) -> Iterator[PruneStats]:
     """Prune visual tokens at prefill for every forward / generate inside the block.
@@ -120,9 +128,12 @@ def prune(
     Args:
         model: a stock transformers VLM whose `model_type` has a family adapter (`hawk models`).
         method: a registered method name (`hawk`, `uniform`, `random`, `none`, ...).
-        keep: fraction of visual tokens kept per sample, in (0, 1]; `k = max(1, ceil(N * keep))`.
+        keep: fraction of visual tokens kept per sample, in (0, 1]; `k = max(1, ceil(N * keep))` over all
+            its images and video frames together (global top-k, as the HAWK reference).
         profile: for `hawk`: a `Profile`, a path or shipped profile name, or a `[heads]` weight vector.
         seed: for seeded methods.
+        per_frame: apply `keep` to every image and video temporal step on its own instead of to all of a
+            prompt's visual tokens together (same total up to rounding).
         options: method-specific options (e.g. `normalization="softmax"` for hawk).
 
     Yields:
@@ -134,7 +145,7 @@ def prune(
     weights = resolve_head_weights(method, profile, adapter.num_heads)
     pruning_method = create(method, head_weights=weights, **options)
     stats = PruneStats(method=method, keep=keep if pruning_method.prunes else 1.0)
-    handles, captured = _hooks(model, adapter, pruning_method, keep, seed, stats)
+    handles, captured = _hooks(model, adapter, pruning_method, keep, seed, stats, per_frame)
     had_own = "_update_model_kwargs_for_generation" in vars(model)
     previous = vars(model).get("_update_model_kwargs_for_generation")
     model._update_model_kwargs_for_generation = wrap_update(model._update_model_kwargs_for_generation, captured)

@@ -13,13 +13,27 @@ from hawkcli.pruning.state import Captured, PruneStats, RowStats
 
 
 class Selector:
-    def __init__(self, adapter: Any, method: Any, keep: float, seed: int, captured: Captured, stats: PruneStats):
+    """`keep` applies to all visual tokens of a row together (images and frames compete), or with
+    `per_frame` to each image / video temporal step on its own: the totals agree up to rounding
+    (a ceiling per segment instead of one per row)."""
+
+    def __init__(
+        self,
+        adapter: Any,
+        method: Any,
+        keep: float,
+        seed: int,
+        captured: Captured,
+        stats: PruneStats,
+        per_frame: bool = False,
+    ):
         self.adapter = adapter
         self.method = method
         self.keep = keep
         self.seed = seed
         self.captured = captured
         self.stats = stats
+        self.per_frame = per_frame
         self.saliency: list[torch.Tensor] = []  # filled by the adapter's vision hooks, one tensor per call
 
     def rows(
@@ -34,13 +48,13 @@ class Selector:
         ids, mask = self.captured.ids, self.captured.mask
         valid = mask.bool() if mask is not None else torch.ones_like(ids, dtype=torch.bool)
         visual = self.adapter.visual_mask(ids)
-        saliency = self._row_saliency(visual & valid)
+        saliency = self._row_saliency(ids, visual & valid)
         rows, stats = [], []
         for b in range(ids.shape[0]):
             vis_pos = (visual[b] & valid[b]).nonzero().flatten()
             query = self.adapter.query_mask(ids[b]) & valid[b]
             n = vis_pos.numel()
-            k = keep_count(n, self.keep) if self.method.prunes else n
+            segments = self.adapter.segments(ids, b, self.captured.towers)
             ctx = SelectionContext(
                 self.adapter,
                 embeds[b],
@@ -53,26 +67,76 @@ class Selector:
                 layer_attention=layer_attention[b, vis_pos] if layer_attention is not None else None,
                 layer_keys=layer_keys[b] if layer_keys is not None else None,
                 layer_hidden=layer_hidden[b] if layer_hidden is not None else None,
+                segments=segments,
             )
-            chosen = self.method.select(ctx, k).to(embeds.device) if n else vis_pos.new_zeros(0)
-            if chosen.numel() != k:
-                raise RuntimeError(f"method {self.method.name} kept {chosen.numel()} tokens, expected {k}")
+            chosen = self._choose(ctx, n).to(vis_pos.device)
             keep_row = valid[b] & ~visual[b]
             keep_row[vis_pos[chosen]] = True
             positions = keep_row.nonzero().flatten()
             rows.append(positions)
-            stats.append(RowStats(n, k, chosen.tolist(), int(valid[b].sum()), positions.numel()))
+            kept = chosen.tolist()
+            stats.append(
+                RowStats(n, len(kept), kept, int(valid[b].sum()), positions.numel(), _segment_stats(segments, kept))
+            )
         self.stats.rows = stats
         self.saliency.clear()
+        self.captured.towers.clear()
         return rows
 
-    def _row_saliency(self, visual_valid: torch.Tensor) -> list[torch.Tensor] | None:
+    def _choose(self, ctx: SelectionContext, n: int) -> torch.Tensor:
+        if n == 0:
+            return ctx.visual_pos.new_zeros(0)
+        if self.method.needs_video and not any(s.kind == "video" for s in ctx.segments):
+            raise HawkError(f"method {self.method.name} compares video frames; this prompt has no video")
+        if not self.method.prunes:
+            return self.method.select(ctx, n)
+        if self.per_frame and len(ctx.segments) > 1:
+            parts = []
+            for seg in ctx.segments:
+                k = keep_count(seg.count, self.keep)
+                parts.append(seg.start + self._checked(ctx.part(seg), k))
+            return torch.cat(parts)
+        return self._checked(ctx, keep_count(n, self.keep))
+
+    def _checked(self, ctx: SelectionContext, k: int) -> torch.Tensor:
+        chosen = self.method.select(ctx, k)
+        if chosen.numel() != k:
+            raise RuntimeError(f"method {self.method.name} kept {chosen.numel()} tokens, expected {k}")
+        return chosen
+
+    def _row_saliency(self, ids: torch.Tensor, visual_valid: torch.Tensor) -> list[torch.Tensor] | None:
+        """Per row, the saliency of its visual tokens in token order. The vision tower is called once per
+        kind of visual token present (images, then videos: `visual_token_ids` order), each call covering
+        that kind's tokens of every row in row order."""
         if not self.method.needs_saliency:
             return None
         if not self.saliency:
             raise HawkError(f"method {self.method.name} needs the vision tower to run in the same forward")
         flat = torch.cat(self.saliency).to(visual_valid.device)
-        counts = visual_valid.sum(1).tolist()
-        if sum(counts) != flat.numel():
-            raise HawkError(f"method {self.method.name} supports image inputs only (visual token count mismatch)")
-        return list(torch.split(flat, counts))
+        if int(visual_valid.sum()) != flat.numel():
+            raise HawkError(f"method {self.method.name}: vision saliency does not match the visual tokens")
+        full = torch.zeros(ids.shape, dtype=flat.dtype, device=flat.device)
+        offset = 0
+        for token in self.adapter.visual_token_ids():
+            kind = visual_valid & (ids == token)
+            count = int(kind.sum())
+            full[kind] = flat[offset : offset + count]  # boolean indexing runs row by row, position by position
+            offset += count
+        return [full[b][visual_valid[b]] for b in range(ids.shape[0])]
+
+
+def _segment_stats(segments: list[Any], kept: list[int]) -> list[dict]:
+    """Visual and kept token counts of every image / video temporal step (only where a row has several)."""
+    if len(segments) <= 1 and all(s.kind == "image" for s in segments):
+        return []
+    chosen = torch.tensor(kept, dtype=torch.long)
+    return [
+        {
+            "kind": s.kind,
+            "index": s.index,
+            "step": s.step,
+            "visual_tokens": s.count,
+            "kept_visual_tokens": int(((chosen >= s.start) & (chosen < s.stop)).sum()),
+        }
+        for s in segments
+    ]

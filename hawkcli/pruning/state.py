@@ -17,6 +17,8 @@ class RowStats:
     kept_visual_indices: list[int]
     prompt_tokens: int
     kept_prompt_tokens: int
+    # Per image / video temporal step: {"kind", "index", "step", "visual_tokens", "kept_visual_tokens"}.
+    segments: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Captured:
     mask: Any = None
     prefill_len: int = 0
     pruned_mask: torch.Tensor | None = None  # the 2-D mask of the kept tokens, for generation's next step
+    towers: list = field(default_factory=list)  # what the adapter's segment hooks saw of each vision-tower call
 
     def capture(self, module: Any, args: tuple, kwargs: dict) -> None:
         self.ids = kwargs.get("input_ids", args[0] if args else None)

@@ -112,7 +112,7 @@ def test_prune_is_the_complement_of_keep(capsys, tiny_qwen25, image_dir):
         (["--image", "IMG", "-q", "what ?", "--method", "hawk"], "no shipped head-importance profile"),
         (["--image", "IMG", "-q", "what ?", "--profile", "qwen2.5-vl-7b"], "28 heads"),
         (["--image", "IMG", "-q", "what ?", "--method", "magic"], "unknown method"),
-        (["--images", "IMGDIR", "--image", "IMG", "-q", "what ?"], "exactly one of"),
+        (["--images", "IMGDIR", "--image", "IMG", "-q", "what ?"], "or --images, or --input"),
         (["--input", "nope.jsonl"], "no such file"),
         (["--image", "IMG", "-q", "x", "--format", "xml"], "unknown format"),
         (["--image", "IMG", "-q", "x", "--nonsense"], "No such option"),

@@ -22,7 +22,8 @@ def ctx(n=10, seed=0):
 
 def test_registry_lists_builtin_methods():
     assert set(method_names()) == {
-        "hawk", "uniform", "none", "random", "fastv", "vispruner", "divprune", "idsel", "dart", "cdpruner"
+        "hawk", "uniform", "none", "random", "fastv", "vispruner", "divprune", "idsel", "dart", "cdpruner", "evs",
+        "vidcom2"
     }  # fmt: skip
 
 

@@ -10,14 +10,16 @@ from transformers import DynamicCache
 
 import hawkcli
 from hawkcli.cli.app import main
-from hawkcli.errors import HawkError
-from hawkcli.methods.registry import method_names
+from hawkcli.errors import HawkError, InputError
+from hawkcli.methods.registry import method_class, method_names
 from hawkcli.models.calls import convention_for
 from hawkcli.models.loading import LoadOptions, load
 from tests.conftest import make_image
 
 QUESTIONS = ["what colour is the circle ?", "which shape is red ?"]
 SIZES = [(100, 80), (60, 60), (90, 120)]
+# Video methods refuse image prompts (tests/models/test_video_pruning.py covers them).
+IMAGE_METHODS = [m for m in method_names() if not method_class(m).needs_video]
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +57,7 @@ def refused(loaded, method):
     return None
 
 
-@pytest.mark.parametrize("method", method_names())
+@pytest.mark.parametrize("method", IMAGE_METHODS)
 def test_keep_one_is_bit_identical(loaded_family, method):
     model = loaded_family.model
     if refused(loaded_family, method):
@@ -72,7 +74,7 @@ def test_keep_one_is_bit_identical(loaded_family, method):
 def test_every_method_runs_or_is_refused_in_one_line(loaded_family):
     inputs = inputs_for(loaded_family, [0])
     ran = []
-    for method in method_names():
+    for method in IMAGE_METHODS:
         if refused(loaded_family, method):
             continue
         with torch.no_grad(), pruned(loaded_family, method, 0.3) as stats:
@@ -174,7 +176,7 @@ def test_layout_covers_each_image_once(loaded_family):
     inputs = inputs_for(loaded_family, [0, 1])
     for row, index in enumerate((0, 1)):
         width, height = SIZES[index]
-        layout = loaded_family.processor.layout(inputs, row, [(width, height)])
+        layout = loaded_family.processor.layout(inputs, row, make_image(index, (width, height)))
         n_visual = int(loaded_family.adapter.visual_mask(inputs["input_ids"][row]).sum())
         assert sum(span.count for span in layout) == n_visual
         for x0, y0, x1, y1 in (box for span in layout for box in span.boxes):
@@ -215,3 +217,27 @@ def test_an_image_after_the_text_still_scores(loaded_family):
     cut = ids[: int(visual[-1]) + 1]  # the prompt as if it ended with the image
     mask = adapter.query_mask(cut)
     assert mask.sum() == 1 and bool(mask[-1])
+
+
+def test_several_images_in_one_prompt(loaded_family):
+    from hawkcli.visuals import Visuals
+
+    proc, model = loaded_family.processor, loaded_family.model
+    shown = Visuals([make_image(0, SIZES[0]), make_image(1, SIZES[1])])
+    if not proc.multi_image:
+        with pytest.raises(InputError, match="one image per prompt"):
+            proc([shown], ["which shape is red ?"])
+        return
+    inputs = proc([shown], ["which shape is red ?"])
+    with torch.no_grad():
+        ref = greedy(model, inputs)
+        with pruned(loaded_family, "uniform", 1.0) as stats:
+            tokens = greedy(model, inputs)
+        with pruned(loaded_family, "uniform", 0.5, per_frame=True) as halves:
+            model(**inputs)
+    assert torch.equal(tokens, ref)
+    segments = stats.rows[0].segments
+    assert [(s["kind"], s["index"]) for s in segments] == [("image", 0), ("image", 1)]
+    layout = proc.layout(inputs, 0, shown)
+    assert [span.count for span in layout] == [s["visual_tokens"] for s in segments]
+    assert [s["kept_visual_tokens"] for s in halves.rows[0].segments] == [-(-s["visual_tokens"] // 2) for s in segments]

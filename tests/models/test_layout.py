@@ -28,7 +28,7 @@ def test_each_tile_shows_the_pixels_its_tokens_claim(family_checkpoints, model_t
     frames = inputs["pixel_values"].reshape(-1, *inputs["pixel_values"].shape[-3:])  # [tiles, 3, S, S]
     mean, std = np.array(proc.image_processor.image_mean), np.array(proc.image_processor.image_std)
     per_tile = proc.config.image_seq_length if model_type == "internvl" else proc.tokens_per_tile()
-    boxes = [box for span in proc.layout(inputs, 0, [image.size]) for box in span.boxes]
+    boxes = [box for span in proc.layout(inputs, 0, image) for box in span.boxes]
     assert len(boxes) == per_tile * frames.shape[0]
     original = np.asarray(image, dtype=np.float64)
     for t in range(frames.shape[0]):

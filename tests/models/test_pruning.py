@@ -8,7 +8,7 @@ from transformers import AutoModelForImageTextToText, DynamicCache
 
 import hawkcli
 from hawkcli.errors import HawkError
-from hawkcli.methods.registry import method_names
+from hawkcli.methods.registry import method_class, method_names
 from hawkcli.models.calls import convention_for
 from hawkcli.models.families.qwen2_vl import QwenVLInputs
 from tests.conftest import make_image
@@ -36,7 +36,7 @@ def no_hooks(model):
     return all(not m._forward_pre_hooks for m in modules) and "_update_model_kwargs_for_generation" not in vars(model)
 
 
-ALL_METHODS = method_names()
+ALL_METHODS = [m for m in method_names() if not method_class(m).needs_video]  # image prompts here
 
 
 @pytest.mark.parametrize("attn", ["sdpa", "eager"])

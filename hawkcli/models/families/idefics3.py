@@ -47,6 +47,7 @@ def tile_boxes(width: int, height: int, rows: int, cols: int, tile: int, cell: i
 
 
 class Idefics3Inputs(VLInputs):
+    multi_image = False  # each tile is its own run of <image> tokens; grouping tiles by image is not built yet
     image_token = "<image>"
     end_of_turn = "<end_of_utterance>"
     nested_images = True
@@ -55,8 +56,8 @@ class Idefics3Inputs(VLInputs):
         v = self.config.vision_config
         return (v.image_size // v.patch_size) ** 2 // self.config.scale_factor**2
 
-    def vision(self, images: list[Any]) -> dict[str, Any]:
-        return self.image_processor(images=[[im] for im in images], return_row_col_info=True, return_tensors="pt")
+    def vision(self, rows: list[list[Any]]) -> dict[str, Any]:
+        return self.image_processor(images=rows, return_row_col_info=True, return_tensors="pt")
 
     def model_inputs(self, vision: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in vision.items() if k not in ("rows", "cols")}

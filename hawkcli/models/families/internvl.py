@@ -38,8 +38,9 @@ class InternVLInputs(VLInputs):
     image_token = "<IMG_CONTEXT>"
     end_of_turn = "<|im_end|>"
 
-    def vision(self, images: list[Any]) -> dict[str, Any]:
+    def vision(self, rows: list[list[Any]]) -> dict[str, Any]:
         # The stock processor always tiles (crop_to_patches), whatever the checkpoint's preprocessor says.
+        images = [im for row in rows for im in row]
         return self.image_processor(images=images, crop_to_patches=True, return_tensors="pt")
 
     def model_inputs(self, vision: dict[str, Any]) -> dict[str, Any]:

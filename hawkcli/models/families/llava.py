@@ -46,6 +46,8 @@ def center_crop_boxes(width: int, height: int, shortest_edge: int, crop: tuple[i
 
 class LlavaInputs(VLInputs):
     image_token = "<image>"
+    # Consecutive images form one run of <image> tokens here; telling them apart is not built yet.
+    multi_image = False
 
     def tokens_per_image(self) -> int:
         return int(self.config.image_seq_length)

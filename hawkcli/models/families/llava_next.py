@@ -98,6 +98,7 @@ def anyres_boxes(width: int, height: int, tile: int, patch: int, pinpoints: list
 
 
 class LlavaNextInputs(VLInputs):
+    multi_image = False  # consecutive images merge into one run of <image> tokens (not split yet)
     image_token = "<image>"
 
     def max_tiles(self) -> int | None:

@@ -6,14 +6,23 @@ from typing import Any
 
 import torch
 
-from hawkcli.models.families.qwen2_vl import Qwen2VLAdapter
+from hawkcli.models.families.qwen2_vl import Qwen2VLAdapter, QwenVLInputs
 from hawkcli.models.registry import register
+
+
+class Qwen25VLInputs(QwenVLInputs):
+    def video_timing(self, videos: list[Any]) -> dict[str, Any]:
+        # As the stock processor: seconds per temporal step = temporal patch / sampled fps, which mRoPE
+        # multiplies by the vision config's tokens_per_second.
+        t = self.video.temporal_patch_size
+        return {"second_per_grid_ts": torch.tensor([t / v.sample_fps for v in videos], dtype=torch.float32)}
 
 
 @register
 class Qwen25VLAdapter(Qwen2VLAdapter):
     model_types = ("qwen2_5_vl",)
     family = "Qwen2.5-VL"
+    inputs_class = Qwen25VLInputs
     aliases = {f"qwen2.5-vl-{size}": f"Qwen/Qwen2.5-VL-{size.upper()}-Instruct" for size in ("3b", "7b", "32b", "72b")}
 
     def vision_shape(self) -> Any:

@@ -1,29 +1,139 @@
 """Qwen2-VL: mRoPE position ids `[3 or 4, B, L]`, visual tokens `<|image_pad|>` / `<|video_pad|>`.
 
-Inputs: the chat template writes `<|vision_start|><|image_pad|><|vision_end|>` per image; the stock
-processor expands each `<|image_pad|>` into `grid_t*grid_h*grid_w / merge_size**2` copies, one per
-merged 2x2 patch block of the resized image in raster order, and the model needs `mm_token_type_ids`
-(1 image, 2 video) for its mRoPE index. Without torchvision the stock processor does not load; the
-PIL image processor plus that expansion gives identical inputs.
+Inputs: the chat template writes `<|vision_start|><|image_pad|><|vision_end|>` per image (and
+`<|video_pad|>` per video); the stock processor expands each pad into `grid_t*grid_h*grid_w /
+merge_size**2` copies, one per merged 2x2 patch block of the resized picture in raster order (a
+video: one block grid per temporal step of `temporal_patch_size` frames), and the model needs
+`mm_token_type_ids` (1 image, 2 video) for its mRoPE index. Without torchvision the stock processor
+does not load; the PIL image processor plus that expansion gives identical inputs.
+
+Video without torchvision, step for step as the stock `Qwen2VLVideoProcessor` (which needs it):
+one `smart_resize` size for the whole clip (the video processor's own pixel bounds; a checkpoint
+without `video_preprocessor_config.json` uses its image `preprocessor_config.json`), torch's uint8
+bicubic antialiased resize (what torchvision runs on a CPU; PIL's bicubic differs by up to 22 grey
+levels), mean/std fused with the 1/255 rescale, the last frame repeated up to a multiple of the
+temporal patch, patches in the order (t, h/m, w/m, m, m, C, temporal, p, p). Qwen2.5-VL also needs
+`second_per_grid_ts` = temporal patch / sampled fps for its temporal positions.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import sys
+from dataclasses import dataclass, fields
 from typing import Any
 
 import torch
 
-from hawkcli.core.geometry import grid_boxes, spans
+from hawkcli.core.geometry import Segment, VisualSpan, chain, grid_boxes
+from hawkcli.errors import InputError
 from hawkcli.models.base import VLMAdapter
-from hawkcli.models.processing import VLInputs
+from hawkcli.models.processing import VLInputs, count_runs
 from hawkcli.models.registry import register
+
+CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
+CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+
+
+@dataclass(frozen=True)
+class VideoSettings:
+    """The stock Qwen2-VL video processor's defaults, overridden by what the checkpoint's processor
+    config says. `fps` is what qwen-vl-utils samples at when nobody says (the stock class has none)."""
+
+    shortest_edge: int = 128 * 28 * 28
+    longest_edge: int = 768 * 28 * 28
+    patch_size: int = 14
+    temporal_patch_size: int = 2
+    merge_size: int = 2
+    fps: float = 2.0
+    min_frames: int = 4
+    max_frames: int = 768
+    image_mean: tuple[float, ...] = CLIP_MEAN
+    image_std: tuple[float, ...] = CLIP_STD
+    rescale_factor: float = 1 / 255
+
+    @classmethod
+    def read(cls, path: str, revision: str | None = None) -> VideoSettings:
+        from transformers.utils import cached_file
+
+        found = None
+        for name in ("video_preprocessor_config.json", "preprocessor_config.json"):  # the stock fallback order
+            try:
+                found = cached_file(path, name, revision=revision, _raise_exceptions_for_missing_entries=False)
+            except OSError:
+                found = None
+            if found:
+                break
+        if not found:
+            return cls()
+        return cls.parse(json.loads(open(found).read()))
+
+    @classmethod
+    def parse(cls, raw: dict) -> VideoSettings:
+        size = raw.get("size") or {}
+        values = {
+            **{f.name: raw.get(f.name) for f in fields(cls)},
+            "shortest_edge": raw.get("min_pixels") or size.get("shortest_edge"),
+            "longest_edge": raw.get("max_pixels") or size.get("longest_edge"),
+        }
+        kinds = {f.name: type(getattr(cls(), f.name)) for f in fields(cls)}
+        return cls(**{k: kinds[k](v) for k, v in values.items() if v is not None})
+
+    def pixels(self, frames: list[Any]) -> tuple[torch.Tensor, list[int]]:
+        """`pixel_values_videos` rows and the `[t, h, w]` grid of one clip (PIL frames of one size)."""
+        import numpy as np
+        from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import smart_resize
+
+        x = torch.from_numpy(np.stack([np.asarray(f.convert("RGB")) for f in frames])).permute(0, 3, 1, 2)
+        p, m, t = self.patch_size, self.merge_size, self.temporal_patch_size
+        h, w = smart_resize(x.shape[2], x.shape[3], p * m, self.shortest_edge, self.longest_edge)
+        if (h, w) != tuple(x.shape[2:]):
+            x = torch.nn.functional.interpolate(x, (h, w), mode="bicubic", align_corners=False, antialias=True)
+        mean = torch.tensor(self.image_mean) * (1.0 / self.rescale_factor)
+        std = torch.tensor(self.image_std) * (1.0 / self.rescale_factor)
+        x = x.to(torch.float32).sub_(mean[:, None, None]).div_(std[:, None, None])
+        if pad := -x.shape[0] % t:
+            x = torch.cat([x, x[-1:].expand(pad, -1, -1, -1)])
+        gt, gh, gw = x.shape[0] // t, h // p, w // p
+        x = x.view(gt, t, 3, gh // m, m, p, gw // m, m, p).permute(0, 3, 6, 4, 7, 2, 1, 5, 8)
+        return x.reshape(gt * gh * gw, 3 * t * p * p), [gt, gh, gw]
+
+
+def sample_indices(
+    total: int, fps: float, settings: VideoSettings, want_fps: float | None, frames: int | None
+) -> list[int]:
+    """The stock `Qwen2VLVideoProcessor.sample_frames`: a multiple of the temporal patch, uniformly spaced."""
+    t = settings.temporal_patch_size
+    if frames is not None:
+        n = round(frames / t) * t
+    else:
+        cap = math.floor(min(settings.max_frames, total) / t) * t
+        n = total / fps * (want_fps or settings.fps)
+        n = math.floor(min(max(n, settings.min_frames), cap, total) / t) * t
+    if n > total:
+        raise InputError(f"cannot sample {n} frames from a clip of {total}")
+    if n <= 0:
+        return list(range(total))  # shorter than one temporal patch: every frame (the last one is repeated)
+    return torch.arange(0, total, total / n).int().tolist()
 
 
 class QwenVLInputs(VLInputs):
     image_token = "<|image_pad|>"
     video_token = "<|video_pad|>"
     end_of_turn = "<|im_end|>"
+    reads_video = True
+
+    def __init__(self, *args: Any, video: VideoSettings | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.video = video or VideoSettings()
+        self.video_token_id = self.tokenizer.convert_tokens_to_ids(self.video_token)
+
+    @classmethod
+    def from_pretrained(cls, path: str, revision: str | None = None, options: Any = None) -> Any:
+        proc = super().from_pretrained(path, revision, options)
+        proc.video = VideoSettings.read(path, revision)
+        return proc
 
     @classmethod
     def load_image_processor(cls, path: str, revision: str | None = None, **kwargs: Any) -> Any:
@@ -31,35 +141,80 @@ class QwenVLInputs(VLInputs):
 
         return Qwen2VLImageProcessorPil.from_pretrained(path, revision=revision, **kwargs)
 
+    @property
+    def default_fps(self) -> float:
+        return self.video.fps
+
+    def frame_indices(self, total: int, fps: float, sampling: Any) -> list[int]:
+        return sample_indices(total, fps, self.video, sampling.fps, sampling.frames)
+
+    def video_vision(self, videos: list[Any]) -> dict[str, Any]:
+        made = [self.video.pixels(v.frames) for v in videos]
+        out = {
+            "pixel_values_videos": torch.cat([px for px, _ in made]),
+            "video_grid_thw": torch.tensor([g for _, g in made]),
+        }
+        out.update(self.video_timing(videos))
+        return out
+
+    def video_timing(self, videos: list[Any]) -> dict[str, Any]:
+        """Extra per-video tensors the model's temporal positions need (none on Qwen2-VL)."""
+        return {}
+
+    def stock_video_kwargs(self, videos: list[Any]) -> dict[str, Any]:
+        import numpy as np
+        from transformers.video_utils import VideoMetadata
+
+        metadata = [
+            VideoMetadata(v.total_frames, v.source_fps, *v.size, frames_indices=list(v.indices)) for v in videos
+        ]
+        return {
+            "videos": [np.stack([np.asarray(f) for f in v.frames]) for v in videos],
+            "video_metadata": metadata,
+            "do_sample_frames": False,
+            "cap_pixels_per_frame": False,
+        }
+
     def expand(self, texts: list[str], vision: Any) -> list[str]:
         merge = self.image_processor.merge_size**2
-        counts = iter((vision["image_grid_thw"].prod(-1) // merge).tolist())
+        counts = {
+            token: iter((vision[key].prod(-1) // merge).tolist()) if key in vision else iter(())
+            for token, key in ((self.image_token, "image_grid_thw"), (self.video_token, "video_grid_thw"))
+        }
         expanded = []
         for text in texts:
-            # Expand each placeholder in order, exactly as the stock processor's replace_image_token does.
-            parts = text.split(self.image_token)
-            out = parts[0]
-            for part in parts[1:]:
-                out += self.image_token * next(counts) + part
-            expanded.append(out)
+            # Expand each placeholder in order, exactly as the stock processor's replace_*_token does.
+            for token, left in counts.items():
+                parts = text.split(token)
+                text = parts[0] + "".join(token * next(left) + part for part in parts[1:])
+            expanded.append(text)
         return expanded
 
     def extra(self, input_ids: Any) -> dict[str, Any]:
         video_id = self.tokenizer.convert_tokens_to_ids(self.video_token)
         return {"mm_token_type_ids": (input_ids == self.image_token_id).int() + 2 * (input_ids == video_id).int()}
 
-    def layout(self, inputs: Any, row: int, image_sizes: list[tuple[int, int]]) -> list[Any]:
-        # A merged token is a merge x merge block of patches of the *resized* image (aspect kept), in
-        # raster order, so the grid maps straight onto the original picture.
-        merge = self.image_processor.merge_size
-        first = self.images_before(inputs["input_ids"], row)
-        grids = inputs["image_grid_thw"][first : first + len(image_sizes)].tolist()
-        return spans(
-            [
-                grid_boxes(h // merge, w // merge, (0, 0, width, height)) * t
-                for (t, h, w), (width, height) in zip(grids, image_sizes, strict=True)
-            ]
-        )
+    def layout(self, inputs: Any, row: int, visuals: Any) -> list[Any]:
+        # A merged token is a merge x merge block of patches of the *resized* picture (aspect kept), in
+        # raster order, so the grid maps straight onto the original one; a video repeats it per step.
+        from hawkcli.visuals import as_visuals
+
+        visuals = as_visuals(visuals)
+        merge, ids = self.image_processor.merge_size, inputs["input_ids"]
+        parts = []
+        first = self.images_before(ids, row)
+        grids = inputs.get("image_grid_thw", torch.zeros(0, 3))
+        for i, ((_, h, w), image) in enumerate(zip(grids[first:].tolist(), visuals.images, strict=False)):
+            parts.append(VisualSpan(i, 0, tuple(grid_boxes(h // merge, w // merge, (0, 0, *image.size)))))
+        first = self.images_before(ids, row, self.video_token_id)
+        t_size = self.video.temporal_patch_size
+        grids = inputs.get("video_grid_thw", torch.zeros(0, 3))
+        for j, ((t, h, w), video) in enumerate(zip(grids[first:].tolist(), visuals.videos, strict=False)):
+            boxes = tuple(grid_boxes(h // merge, w // merge, (0, 0, *video.size)))
+            for step in range(t):
+                frames = tuple(f for f in range(step * t_size, (step + 1) * t_size) if f < len(video.frames))
+                parts.append(VisualSpan(len(visuals.images) + j, 0, boxes, "video", frames))
+        return chain(parts)
 
 
 @register
@@ -76,6 +231,38 @@ class Qwen2VLAdapter(VLMAdapter):
 
     def image_end_ids(self) -> tuple[int, ...]:
         return (self.config.vision_end_token_id,)
+
+    def video_token_ids(self) -> tuple[int, ...]:
+        return (self.config.video_token_id,)
+
+    def segment_hooks(self, sink: list) -> list[Any]:
+        # The tower is called once for all images of the batch, then once for all videos (generate()
+        # may call it before the model's forward, which then gets no grids at all).
+        def on_visual(module: Any, args: tuple, kwargs: dict) -> None:
+            sink.append(kwargs.get("grid_thw", args[1] if len(args) > 1 else None))
+
+        return [self.model.model.visual.register_forward_pre_hook(on_visual, with_kwargs=True)]
+
+    def segments(self, input_ids: torch.Tensor, row: int, sink: list) -> list[Segment]:
+        present = [
+            k for k, tok in zip(("image", "video"), self.visual_token_ids(), strict=True) if (input_ids == tok).any()
+        ]
+        grids = dict(zip(present, sink[-len(present) :] if present else [], strict=True))
+        if len(grids) != len(present):
+            return super().segments(input_ids, row, [])
+        # generate() repeats each row for beams or samples after the tower ran: repeats share their grids.
+        kind, tok = present[0], self.visual_token_ids()[0 if present[0] == "image" else 1]
+        runs = sum(count_runs(input_ids[r] == tok) for r in range(input_ids.shape[0]))
+        factor = max(1, runs // max(1, len(grids[kind])))
+        return super().segments(input_ids[::factor], row // factor, [grids])
+
+    def run_segments(self, kind: str, index: int, number: int, start: int, length: int, sink: list) -> list[Segment]:
+        # A video's tokens run step by step: t, then the h x w merged grid in raster order.
+        merge = self.config.vision_config.spatial_merge_size
+        t, h, w = sink[0][kind][number].tolist()
+        steps = t if kind == "video" else 1
+        per = length // steps
+        return [Segment(kind, index, s, start + s * per, per, (h // merge, w // merge)) for s in range(steps)]
 
     def default_position_ids(self, batch: int, length: int, device: Any) -> torch.Tensor:
         # What the text model builds itself for a fresh sequence: 0..L-1 on every mRoPE row (T, H, W).
@@ -98,7 +285,8 @@ class Qwen2VLAdapter(VLMAdapter):
         )
 
     def vision_patches(self, inputs: Any) -> int | None:
-        return int(inputs["image_grid_thw"].prod(-1).sum())
+        grids = [inputs[k] for k in ("image_grid_thw", "video_grid_thw") if inputs.get(k) is not None]
+        return int(sum(g.prod(-1).sum() for g in grids))
 
     # -- vision-side saliency (VisPruner / ID-Selection) --------------------------------------------
     def _vision_order(self, grid_thw: torch.Tensor) -> torch.Tensor | None:

@@ -20,8 +20,15 @@ from typing import Any
 import torch
 
 from hawkcli.errors import HawkError
-from hawkcli.models.families.qwen2_vl import Qwen2VLAdapter
+from hawkcli.models.families.qwen2_vl import Qwen2VLAdapter, QwenVLInputs
 from hawkcli.models.registry import register
+
+
+class Qwen3VLInputs(QwenVLInputs):
+    # Qwen3-VL's video input differs from Qwen2's (a timestamp string before every temporal step,
+    # one pixel budget per clip, its own frame sampling): hawk does not build it yet.
+    reads_video = False
+
 
 VISUAL_POS_MASKS = "visual_pos_masks"
 DEEPSTACK = "deepstack_visual_embeds"
@@ -31,8 +38,12 @@ DEEPSTACK = "deepstack_visual_embeds"
 class Qwen3VLAdapter(Qwen2VLAdapter):
     model_types = ("qwen3_vl", "qwen3_vl_moe")
     family = "Qwen3-VL"
+    inputs_class = Qwen3VLInputs
     in_decoder_note = "layer ≥ DeepStack levels, 3 in the released models"
     aliases = {f"qwen3-vl-{size}": f"Qwen/Qwen3-VL-{size.upper()}-Instruct" for size in ("2b", "4b", "8b", "32b")}
+
+    def video_token_ids(self) -> tuple[int, ...]:
+        return ()  # video inputs are not built for Qwen3-VL (Qwen3VLInputs)
 
     def vision_shape(self) -> Any:
         return None  # DeepStack mergers are not in hawk's vision FLOP model
