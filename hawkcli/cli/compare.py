@@ -37,7 +37,7 @@ above the loaded model; on a CPU it is not measured ("—").
     + EXIT_CODES_HELP
 )
 
-DEFAULT_METHODS = "none,hawk,uniform,fastv,dart,vispruner,idsel,divprune,cdpruner,random"
+DEFAULT_METHODS = "none,hawk,uniform,fastv,dart,vispruner,idsel,divprune,cdpruner,evs,vidcom2,random"
 COLUMNS = [
     ("method", "method", "{}"),
     ("keep", "keep", "{:g}"),
@@ -240,6 +240,7 @@ def compare(
             names.remove("hawk")  # a default run compares what it can; the reason is said once
             sys.stderr.write(f"hawk: skipping hawk: {err}\n")
     dataset = load_dataset(data, samples, seed)
+    names = _video_methods(names, dataset, chosen_methods)
     loaded = load(options)
     if not chosen_methods:
         names = _runnable(loaded.adapter, names, option_values)
@@ -284,6 +285,18 @@ def compare(
         sys.stderr.write(f"hawk: {len(failures)} of {len(arms)} arms failed: {', '.join(failures)}\n")
         return EXIT_PARTIAL
     return EXIT_OK
+
+
+def _video_methods(names: list[str], dataset: Any, chosen: bool) -> list[str]:
+    """Video-only methods (evs, vidcom2) on data without video: left out of the default set, refused when asked."""
+    from hawkcli.methods.registry import method_class
+
+    if any(e.videos for e in dataset.examples):
+        return names
+    video_only = [n for n in names if method_class(n).needs_video]
+    if video_only and chosen:
+        raise InputError(f"{', '.join(video_only)} compare video frames; {dataset.name} has no video")
+    return [n for n in names if n not in video_only]
 
 
 def _runnable(adapter: Any, names: list[str], option_values: dict) -> list[str]:

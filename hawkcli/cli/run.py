@@ -90,9 +90,10 @@ def _items(
                 )
             if path != "-" and not Path(path).is_file():
                 raise InputError(f"--image {path}: no such file")
+        from hawkcli.video import VideoSource
+
         for path in video:
-            if not Path(path).exists():
-                raise InputError(f"--video {path}: no such file or folder")
+            VideoSource(path)  # opened now, before any model loads: a bad clip is a one-line exit 2
         return [inputs.single(image, question, video)], False
     return inputs.folder(images, question), True
 

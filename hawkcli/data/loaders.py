@@ -58,11 +58,13 @@ def choose_indices(total: int, samples: int, seed: int) -> list[int]:
 
 
 def load(source: str, samples: int = 256, seed: int = 0) -> LoadedDataset:
-    from hawkcli.data import synth
+    from hawkcli.data import synth, synth_video
 
     name, split = parse_source(source)
     if name in synth.DATASETS:
         return _synth(source, name, split or SPECS[name].split, samples, seed)
+    if name == synth_video.NAME:
+        return _synth_video(source, split or SPECS[name].split, samples, seed)
     if name in SPECS:
         return _hub(source, SPECS[name], split, samples, seed)
     path = Path(name)
@@ -83,6 +85,18 @@ def _synth(source: str, name: str, split: str, samples: int, seed: int) -> Loade
         s = synth.sample(split, i, seed=seed, tasks=synth.DATASETS[name])
         examples.append(Example(s.id, s.image, s.question, [s.answer], s.task))
     return LoadedDataset(source, SPECS[name], split, examples)
+
+
+def _synth_video(source: str, split: str, samples: int, seed: int) -> LoadedDataset:
+    from hawkcli.data import synth_video
+
+    if split not in synth_video.SPLIT_SEEDS:
+        raise InputError(f"{synth_video.NAME} has no split {split!r} (splits: {', '.join(synth_video.SPLIT_SEEDS)})")
+    examples = []
+    for i in range(samples if samples > 0 else 64):
+        s = synth_video.sample(split, i, seed)
+        examples.append(Example(s.id, None, s.question, [s.answer], s.task, videos=[s.video]))
+    return LoadedDataset(source, SPECS[synth_video.NAME], split, examples)
 
 
 def _quiet_datasets() -> Any:

@@ -59,6 +59,8 @@ SPECS: dict[str, DatasetSpec] = {
         # Generated locally by hawkcli.data.synth; questions already ask for one word.
         DatasetSpec("synth", split="calib", prompt_suffix=""),
         DatasetSpec("synth-full", split="calib", prompt_suffix=""),
+        # Generated clips (hawkcli.data.synth_video): a moving object's colour and direction.
+        DatasetSpec("synth-video", split="test", prompt_suffix=""),
     ]
 }
 

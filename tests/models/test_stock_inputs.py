@@ -36,3 +36,23 @@ def test_own_inputs_equal_the_stock_processor(family_checkpoints, model_type):
     assert sorted(own) == sorted(stock)
     for key in stock:
         assert torch.equal(torch.as_tensor(stock[key]), torch.as_tensor(own[key])), key
+
+
+@pytest.mark.parametrize("model_type", ["qwen2_vl", "qwen2_5_vl"])
+def test_own_video_inputs_equal_the_stock_processor(family_checkpoints, model_type):
+    from hawkcli.video import Video
+    from hawkcli.visuals import Visuals
+    from tests.conftest import moving_frames
+
+    proc = adapter_class(model_type).inputs_class.from_pretrained(str(family_checkpoints(model_type)))
+    if proc.stock is None:
+        pytest.skip(f"the stock {model_type} processor does not load here (its video processor needs torchvision)")
+    frames = moving_frames(5, (112, 84))  # odd: the last frame is repeated; upscaled by the pixel bounds
+    video = Video(frames, [i / 2 for i in range(5)], 4.0, 10, "clip", [0, 2, 4, 6, 8])
+    rows = [Visuals([make_image(0, (100, 80))], [video]), Visuals([], [video])]
+    questions = ["what moves ?", "which way ?"]
+    stock = proc(rows, questions)
+    own = proc._build([proc.prompt(q, v) for q, v in zip(questions, rows, strict=True)], rows)
+    assert sorted(own) == sorted(stock)
+    for key in stock:
+        assert torch.equal(torch.as_tensor(stock[key]), torch.as_tensor(own[key])), key
