@@ -126,7 +126,7 @@ class Evaluator:
 
     def _generate(self, arm: Arm, example: Example) -> Measured:
         loaded = self.loaded
-        inputs = loaded.processor([example.visuals], [example.question]).to(loaded.device)
+        inputs = loaded.processor([example.read_videos(loaded.processor)], [example.question]).to(loaded.device)
         cfg = RunConfig(max_new_tokens=self.max_new_tokens)
         if self.cuda:
             torch.cuda.reset_peak_memory_stats(loaded.device)

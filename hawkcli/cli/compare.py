@@ -147,15 +147,16 @@ def _overlays(loaded: Any, dataset: Any, records: list[dict], out: Path, count: 
     keeps = sorted({r["keep"] for r in records if r["keep"] < 1})
     methods = list(dict.fromkeys(r["method"] for r in records if r["method"] != "none"))
     for example in dataset.examples[:count]:
-        inputs = loaded.processor([example.visuals], [example.question])
-        layout = loaded.processor.layout(inputs, 0, example.visuals)
+        shown = example.read_videos(loaded.processor)
+        inputs = loaded.processor([shown], [example.question])
+        layout = loaded.processor.layout(inputs, 0, shown)
         for keep in keeps:
             panels = []
             for method in methods:
                 r = by_key.get((example.id, method, keep))
                 if r is None:
                     continue
-                panel = pictures(example.visuals, layout, r["kept_visual_indices"])[0]
+                panel = pictures(shown, layout, r["kept_visual_indices"])[0]
                 ImageDraw.Draw(panel).text((4, 4), method, fill=(255, 255, 255))
                 panels.append(panel)
             if not panels:

@@ -7,6 +7,7 @@ its images (what `hawk data export` writes). Everything tabular goes through ðŸ¤
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import random
@@ -25,13 +26,22 @@ class Example:
     question: str
     answers: list[str]
     task: str = ""
-    videos: list[Any] = field(default_factory=list)  # `hawkcli.video.Video`s, shown after the image
+    videos: list[Any] = field(default_factory=list)  # `hawkcli.video.Video`s or clip paths, shown after the image
 
     @property
     def visuals(self) -> Any:
+        """Images and videos; clip paths must be read first (`read_videos`, which knows the family's sampling)."""
         from hawkcli.visuals import Visuals
 
         return Visuals([self.image] if self.image is not None else [], list(self.videos))
+
+    def read_videos(self, processor: Any) -> Any:
+        """`visuals` with every clip path read as the model's family samples it."""
+        from hawkcli.video import Sampling, read_video
+        from hawkcli.visuals import Visuals
+
+        videos = [read_video(v, Sampling(), processor) if isinstance(v, (str, Path)) else v for v in self.videos]
+        return Visuals([self.image] if self.image is not None else [], videos)
 
 
 @dataclass
@@ -112,11 +122,15 @@ def _quiet_datasets() -> Any:
 def _hub(source: str, spec: DatasetSpec, split: str | None, samples: int, seed: int) -> LoadedDataset:
     datasets = _quiet_datasets()
 
+    config = spec.config
+    if spec.configs_by_name and split:
+        config, split = split, None
+        spec = dataclasses.replace(spec, config=config)
     split = split or spec.split
     errors = []
     for hub_id in spec.hub_ids:
         try:
-            ds = datasets.load_dataset(hub_id, spec.config, split=split)
+            ds = datasets.load_dataset(hub_id, config, split=split, revision=spec.revision)
             return LoadedDataset(source, spec, split, _examples(ds, spec, samples, seed, None, source))
         except Exception as err:  # datasets raises many types (network, missing split, auth)
             errors.append(f"{hub_id}: {str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__}")
@@ -195,7 +209,40 @@ def _answers(value: Any) -> list[str]:
     return [str(value)]
 
 
+def _video_examples(ds: Any, spec: DatasetSpec, samples: int, seed: int, source: str) -> list[Example]:
+    """Rows of a video benchmark: the clip found under $HF_HOME as lmms-eval lays it out, its prompt and answer."""
+    from hawkcli.data.prompts import BUILDERS, MVBENCH_FOLDERS
+
+    home = Path(os.path.expanduser(os.environ.get("HF_HOME", "~/.cache/huggingface")))
+    subtask = spec.config
+    examples = []
+    for i in choose_indices(len(ds), samples, seed):
+        row = ds[i]
+        fields = {**row, "folder": MVBENCH_FOLDERS.get(subtask or "", "")}
+        stem = home / spec.video_path.format(**fields)
+        path = next(
+            (stem.with_name(stem.name + s) for s in spec.video_suffixes if (stem.parent / (stem.name + s)).exists()),
+            None,
+        )
+        if path is None:
+            raise InputError(
+                f"dataset {source}: clip {stem}{spec.video_suffixes[0]} not found (lmms-eval's layout under $HF_HOME)"
+            )
+        question, answers = BUILDERS[spec.prompt](row)
+        row_id = str(row.get("question_id") or f"{subtask}-{i}")
+        examples.append(
+            Example(row_id, None, question, answers, str(row.get("duration") or subtask or ""), [str(path)])
+        )
+    if not examples:
+        raise InputError(f"dataset {source} is empty")
+    return examples
+
+
 def _examples(ds: Any, spec: DatasetSpec, samples: int, seed: int, base: Path | None, source: str) -> list[Example]:
+    if spec.video_column is not None:
+        return _video_examples(ds, spec, samples, seed, source)
+    if "video" in ds.column_names and not any(c in ds.column_names for c in COLUMN_CANDIDATES["image"]):
+        return _local_video_examples(ds, spec, samples, seed, base, source)
     cols = {role: _column(ds, spec, role, source) for role in ("image", "question", "answer")}
     id_col = _column(ds, spec, "id", source, required=False)
     task_col = "task" if "task" in ds.column_names else None
@@ -214,6 +261,28 @@ def _examples(ds: Any, spec: DatasetSpec, samples: int, seed: int, base: Path | 
                 task=str(row[task_col]) if task_col else "",
             )
         )
+    if not examples:
+        raise InputError(f"dataset {source} is empty")
+    return examples
+
+
+def _local_video_examples(
+    ds: Any, spec: DatasetSpec, samples: int, seed: int, base: Path | None, source: str
+) -> list[Example]:
+    """A local video set: rows of {"video": clip file or frame folder (relative to the data), question, answer}."""
+    cols = {role: _column(ds, spec, role, source) for role in ("question", "answer")}
+    id_col = _column(ds, spec, "id", source, required=False)
+    examples = []
+    for i in choose_indices(len(ds), samples, seed):
+        row = ds[i]
+        path = Path(row["video"])
+        if base is not None and not path.is_absolute():
+            path = base / path
+        if not path.exists():
+            raise InputError(f"dataset {source}: video {row['video']} not found")
+        question = str(row[cols["question"]])
+        row_id = str(row[id_col]) if id_col else str(i)
+        examples.append(Example(row_id, None, question, _answers(row[cols["answer"]]), "", [str(path)]))
     if not examples:
         raise InputError(f"dataset {source} is empty")
     return examples

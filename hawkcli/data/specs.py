@@ -16,6 +16,14 @@ class DatasetSpec:
     columns: dict[str, str] = field(default_factory=dict)  # our name (image/question/answer) → column
     prompt_suffix: str = SHORT_ANSWER
     metric: str = "exact_match"
+    # Video datasets: the column naming each row's clip, and where lmms-eval keeps the clips
+    # (a path under $HF_HOME with {column} fields; the first existing suffix wins).
+    video_column: str | None = None
+    video_path: str | None = None
+    video_suffixes: tuple[str, ...] = ("",)
+    prompt: str | None = None  # a builder in hawkcli.data.prompts for multiple-choice layouts
+    revision: str | None = None  # hub branch of the dataset repository
+    configs_by_name: bool = False  # `name:X` picks config X (one per subtask) instead of split X
 
 
 SPECS: dict[str, DatasetSpec] = {
@@ -59,6 +67,33 @@ SPECS: dict[str, DatasetSpec] = {
         # Generated locally by hawkcli.data.synth; questions already ask for one word.
         DatasetSpec("synth", split="calib", prompt_suffix=""),
         DatasetSpec("synth-full", split="calib", prompt_suffix=""),
+        # lmms-eval's `videomme` task: clips extracted to $HF_HOME/videomme/data/<videoID>.mp4 (.MP4, .mkv).
+        DatasetSpec(
+            "videomme",
+            ("lmms-eval/Video-MME", "lmms-lab/Video-MME"),
+            split="test",
+            prompt_suffix="",
+            metric="option_letter",
+            video_column="videoID",
+            video_path="videomme/data/{videoID}",
+            video_suffixes=(".mp4", ".MP4", ".mkv"),
+            prompt="videomme",
+        ),
+        # lmms-eval's `mvbench_<subtask>` tasks (one config per subtask, split train, revision "video"):
+        # clips under $HF_HOME/mvbench_video/<the subtask's folder>/<video>. `mvbench:<subtask>` picks one.
+        DatasetSpec(
+            "mvbench",
+            ("OpenGVLab/MVBench",),
+            config="action_sequence",
+            split="train",
+            prompt_suffix="",
+            metric="option_letter",
+            video_column="video",
+            video_path="mvbench_video/{folder}/{video}",
+            prompt="mvbench",
+            revision="video",
+            configs_by_name=True,
+        ),
         # Generated clips (hawkcli.data.synth_video): a moving object's colour and direction.
         DatasetSpec("synth-video", split="test", prompt_suffix=""),
     ]

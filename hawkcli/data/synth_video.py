@@ -21,7 +21,10 @@ FRAMES = 8
 FPS = 2.0
 TASKS = ("moving-colour", "direction")
 SPLIT_SEEDS = {"calib": 12_000, "test": 13_000}
-QUESTIONS = {"moving-colour": "what colour is the object that moves ?", "direction": "which way does the {shape} move ?"}
+QUESTIONS = {
+    "moving-colour": "what colour is the object that moves ?",
+    "direction": "which way does the {shape} move ?",
+}
 
 
 @dataclass

@@ -15,7 +15,9 @@ def test_samples_are_pure_functions_and_answers_match_the_clip():
     for i in range(6):
         a, b = synth_video.sample("test", i), synth_video.sample("test", i)
         assert a.id == b.id and a.question == b.question and a.answer == b.answer
-        assert all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(a.video.frames, b.video.frames))
+        assert all(
+            np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(a.video.frames, b.video.frames, strict=True)
+        )
         assert len(a.video.frames) == synth_video.FRAMES and a.video.size == (synth.IMAGE_SIZE, synth.IMAGE_SIZE)
         first, last = (np.asarray(f, dtype=int) for f in (a.video.frames[0], a.video.frames[-1]))
         moved = np.abs(first - last).sum(-1) > 60  # where the mover was at the start or is at the end
