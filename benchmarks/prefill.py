@@ -66,6 +66,34 @@ def inputs_for(tok, config, visual: int, device: str, dtype: torch.dtype) -> dic
     }
 
 
+def measure(model, inputs: dict, method: str, keep: float, profile, repeats: int, device: str) -> tuple:
+    """(row stats, median text-decoder prefill ms, median selection ms, KV bytes) of one arm; the first
+    of `repeats + 1` runs warms up."""
+    lm = model.model.language_model
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+    marks: dict[str, float] = {}
+
+    def mark(name: str):
+        def hook(*_: object) -> None:  # must return None: a pre-hook's return value replaces the inputs
+            sync()
+            marks[name] = time.perf_counter()
+
+        return hook
+
+    handles = [lm.register_forward_pre_hook(mark("start")), lm.register_forward_hook(mark("end"))]
+    times, overheads = [], []
+    for rep in range(repeats + 1):
+        with torch.inference_mode(), hawkcli.prune(model, method, keep, profile) as stats:
+            out = model(**inputs, use_cache=True, logits_to_keep=1)
+        if rep:
+            times.append((marks["end"] - marks["start"]) * 1000)
+            overheads.append(stats.scoring_ms)
+    for handle in handles:
+        handle.remove()
+    kv = sum(layer.keys.nbytes + layer.values.nbytes for layer in convention_for(lm).output_cache(out).layers)
+    return stats.rows[0], statistics.median(times), statistics.median(overheads), kv
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--hidden", type=int, default=1024)
@@ -77,31 +105,10 @@ def main() -> None:
     args = ap.parse_args()
     model, tok, config = build(args)
     inputs = inputs_for(tok, config, args.visual, args.device, getattr(torch, args.dtype))
-    lm = model.model.language_model
-    calls = convention_for(lm)
-    sync = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
-    marks: dict[str, float] = {}
-
-    def mark(name: str):
-        def hook(*_: object) -> None:  # must return None: a pre-hook's return value replaces the inputs
-            sync()
-            marks[name] = time.perf_counter()
-
-        return hook
-
-    lm.register_forward_pre_hook(mark("start"))
-    lm.register_forward_hook(mark("end"))
-    rows = []
-    for keep in (1.0, 0.5, 0.2, 0.1):
-        times, overheads = [], []
-        for rep in range(args.repeats + 1):  # the first run warms up
-            with torch.inference_mode(), hawkcli.prune(model, "uniform", keep) as stats:
-                out = model(**inputs, use_cache=True, logits_to_keep=1)
-            if rep:
-                times.append((marks["end"] - marks["start"]) * 1000)
-                overheads.append(stats.scoring_ms)
-        kv = sum(layer.keys.nbytes + layer.values.nbytes for layer in calls.output_cache(out).layers)
-        rows.append((keep, stats.rows[0], statistics.median(times), statistics.median(overheads), kv))
+    rows = [
+        (keep, *measure(model, inputs, "uniform", keep, None, args.repeats, args.device))
+        for keep in (1.0, 0.5, 0.2, 0.1)
+    ]
     base_ms, base_kv = rows[0][2], rows[0][4]
     n_visual = rows[0][1].visual_tokens
     print(f"machine: {platform.machine()} {platform.processor() or ''} torch {torch.__version__}, "

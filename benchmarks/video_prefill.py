@@ -12,18 +12,13 @@ from __future__ import annotations
 
 import argparse
 import platform
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import torch
 
-import hawkcli
-from hawkcli.models.calls import convention_for
-
 sys.path.insert(0, str(Path(__file__).parent))
-from prefill import build  # noqa: E402  (same random model as the image benchmark)
+from prefill import build, measure  # noqa: E402  (same random model and timing as the image benchmark)
 
 
 def video_inputs(tok, config, frames: int, side: int, device: str, dtype: torch.dtype) -> dict:
@@ -61,34 +56,12 @@ def main() -> None:
     args = ap.parse_args()
     model, tok, config = build(args)
     inputs = video_inputs(tok, config, args.frames, args.side, args.device, getattr(torch, args.dtype))
-    lm = model.model.language_model
-    calls = convention_for(lm)
-    sync = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
-    marks: dict[str, float] = {}
-
-    def mark(name: str):
-        def hook(*_: object) -> None:  # must return None: a pre-hook's return value replaces the inputs
-            sync()
-            marks[name] = time.perf_counter()
-
-        return hook
-
-    lm.register_forward_pre_hook(mark("start"))
-    lm.register_forward_hook(mark("end"))
     heads = torch.ones(config.text_config.num_attention_heads)
     arms = [("none", 1.0)] + [(m, args.keep) for m in ("uniform", "evs", "vidcom2", "hawk")]
     rows = []
     for method, keep in arms:
-        times, overheads = [], []
-        for rep in range(args.repeats + 1):  # the first run warms up
-            profile = heads if method == "hawk" else None
-            with torch.inference_mode(), hawkcli.prune(model, method, keep, profile) as stats:
-                out = model(**inputs, use_cache=True, logits_to_keep=1)
-            if rep:
-                times.append((marks["end"] - marks["start"]) * 1000)
-                overheads.append(stats.scoring_ms)
-        kv = sum(layer.keys.nbytes + layer.values.nbytes for layer in calls.output_cache(out).layers)
-        rows.append((method, keep, stats.rows[0], statistics.median(times), statistics.median(overheads), kv))
+        profile = heads if method == "hawk" else None
+        rows.append((method, keep, *measure(model, inputs, method, keep, profile, args.repeats, args.device)))
     base_ms, base_kv = rows[0][3], rows[0][5]
     print(f"machine: {platform.machine()} {platform.processor() or ''} torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads, device {args.device}, dtype {args.dtype}")  # fmt: skip
