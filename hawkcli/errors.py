@@ -30,3 +30,9 @@ class ProfileError(HawkError):
 
 class InputError(HawkError):
     pass
+
+
+def first_line(err: BaseException) -> str:
+    """An exception's message cut to its first line (its type's name when it has none)."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__

@@ -8,8 +8,9 @@ from typing import Any
 
 import torch
 
+from hawkcli.errors import first_line
 from hawkcli.inputs import Item, load_images, resolve
-from hawkcli.models.loading import LoadedModel, first_line
+from hawkcli.models.loading import LoadedModel
 from hawkcli.pruning import prune
 from hawkcli.video import Sampling, read_video
 from hawkcli.visuals import Visuals

@@ -8,11 +8,12 @@ this module only opens sources and reads the frames asked for. PyAV is the optio
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hawkcli.errors import InputError
+from hawkcli.errors import InputError, first_line
 
 FRAME_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
 FOLDER_FPS = 1.0  # a frame folder carries no clock: its frames are taken as one per second unless --fps says
@@ -31,15 +32,19 @@ class Video:
     """Sampled frames of one clip, in time order."""
 
     frames: list[Any]  # PIL RGB images, all the same size
-    timestamps: list[float]  # seconds from the clip's start, one per frame
     source_fps: float  # frame rate of the source (FOLDER_FPS or --fps for a frame folder)
     total_frames: int  # frames in the source before sampling
+    indices: list[int]  # which source frames were taken, one per frame
     source: str = ""
-    indices: list[int] = field(default_factory=list)  # which source frames were taken
 
     @property
     def size(self) -> tuple[int, int]:
         return self.frames[0].size
+
+    @property
+    def timestamps(self) -> list[float]:
+        """Seconds from the clip's start, one per frame."""
+        return [i / self.source_fps for i in self.indices]
 
     @property
     def sample_fps(self) -> float:
@@ -69,7 +74,7 @@ class VideoSource:
         sizes = {f.size for f in frames}
         if len(sizes) > 1:
             raise InputError(f"video {self.path}: frames differ in size ({', '.join(f'{w}x{h}' for w, h in sizes)})")
-        return Video(frames, [i / self.fps for i in indices], self.fps, self.total, str(self.path), list(indices))
+        return Video(frames, self.fps, self.total, list(indices), str(self.path))
 
     def _folder(self, indices: list[int]) -> list[Any]:
         from hawkcli.inputs import open_rgb
@@ -84,7 +89,7 @@ def read_video(path: str | Path, sampling: Sampling, processor: Any) -> Video:
     frames are used unless `--frames` asks for fewer."""
     if sampling.fps is not None and sampling.frames is not None:
         raise InputError("give --fps or --frames, not both")
-    folder_fps = sampling.fps or getattr(processor, "default_fps", None)
+    folder_fps = sampling.fps or processor.default_fps
     source = VideoSource(path, folder_fps)
     return source.read(processor.frame_indices(source.total, source.fps, sampling))
 
@@ -103,7 +108,7 @@ def _open(av: Any, path: Path) -> Any:
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as err:
-        raise InputError(f"video {path}: not a readable video ({_first(err)})") from err
+        raise InputError(f"video {path}: not a readable video ({first_line(err)})") from err
     if not container.streams.video:
         container.close()
         raise InputError(f"video {path}: no video stream")
@@ -111,15 +116,25 @@ def _open(av: Any, path: Path) -> Any:
 
 
 def _probe(path: Path) -> tuple[int, float]:
-    """Frame count (by demuxing, which reads packets but decodes nothing) and average frame rate."""
+    """Frame count (by demuxing, which reads packets but decodes nothing) and average frame rate.
+
+    Demuxing reads the whole file, and `hawk run` opens a clip once to check it before the model loads
+    and again to read it: the answer is kept per (file, modification time, size)."""
+    stat = path.stat()
+    return _probe_file(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _probe_file(name: str, mtime_ns: int, size: int) -> tuple[int, float]:
     av = _av()
+    path = Path(name)
     with _open(av, path) as container:
         stream = container.streams.video[0]
         rate = float(stream.average_rate or stream.guessed_rate or 0)
         try:
             total = sum(1 for packet in container.demux(stream) if packet.size)
         except av.error.FFmpegError as err:
-            raise InputError(f"video {path}: corrupt ({_first(err)})") from err
+            raise InputError(f"video {path}: corrupt ({first_line(err)})") from err
     if total == 0:
         raise InputError(f"video {path}: holds no frames")
     return total, rate if rate > 0 else FOLDER_FPS
@@ -127,23 +142,18 @@ def _probe(path: Path) -> tuple[int, float]:
 
 def _decode(path: Path, indices: list[int]) -> list[Any]:
     av = _av()
-    wanted = sorted(set(indices))
+    wanted, last = set(indices), max(indices)
     found: dict[int, Any] = {}
     with _open(av, path) as container:
         try:
             for n, frame in enumerate(container.decode(video=0)):
                 if n in wanted:
                     found[n] = frame.to_image().convert("RGB")
-                if n >= wanted[-1]:
+                if n >= last:
                     break
         except av.error.FFmpegError as err:
-            raise InputError(f"video {path}: corrupt ({_first(err)})") from err
+            raise InputError(f"video {path}: corrupt ({first_line(err)})") from err
     missing = [i for i in wanted if i not in found]
     if missing:
         raise InputError(f"video {path}: could decode only {len(found)} of the {len(wanted)} frames asked for")
     return [found[i] for i in indices]
-
-
-def _first(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hawkcli.data.specs import COLUMN_CANDIDATES, SPECS, DatasetSpec
-from hawkcli.errors import HawkError, InputError
+from hawkcli.errors import HawkError, InputError, first_line
 
 
 @dataclass
@@ -133,7 +133,7 @@ def _hub(source: str, spec: DatasetSpec, split: str | None, samples: int, seed: 
             ds = datasets.load_dataset(hub_id, config, split=split, revision=spec.revision)
             return LoadedDataset(source, spec, split, _examples(ds, spec, samples, seed, None, source))
         except Exception as err:  # datasets raises many types (network, missing split, auth)
-            errors.append(f"{hub_id}: {str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__}")
+            errors.append(f"{hub_id}: {first_line(err)}")
     raise HawkError(f"cannot load dataset {source!r} ({'; '.join(errors)})")
 
 
@@ -162,7 +162,7 @@ def _local(source: str, path: Path, split: str | None, samples: int, seed: int) 
     except (InputError, HawkError):
         raise
     except Exception as err:
-        raise HawkError(f"cannot read dataset {source}: {str(err).strip().splitlines()[0]}") from err
+        raise HawkError(f"cannot read dataset {source}: {first_line(err)}") from err
     return LoadedDataset(source, spec, split or "train", _examples(ds, spec, samples, seed, base, source))
 
 

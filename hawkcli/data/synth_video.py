@@ -59,5 +59,5 @@ def sample(split: str, index: int, seed: int = 0) -> VideoSample:
     else:
         question, answer = QUESTIONS[task].format(shape=mover.shape), "right" if rightwards else "left"
     digest = hashlib.sha1(f"{NAME}/{split}/{seed}/{index}".encode()).hexdigest()[:8]
-    video = Video(frames, [i / FPS for i in range(FRAMES)], FPS, FRAMES, f"{NAME}-{index}", list(range(FRAMES)))
+    video = Video(frames, FPS, FRAMES, list(range(FRAMES)), f"{NAME}-{index}")
     return VideoSample(f"{NAME}-{split}-{index}-{digest}", question, answer, task, video)

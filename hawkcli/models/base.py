@@ -143,19 +143,22 @@ class VLMAdapter:
         grids Qwen's tower receives; generate() may run the tower before the model's own forward)."""
         return []
 
-    def segments(self, input_ids: torch.Tensor, row: int, sink: list) -> list[Any]:
-        """The `Segment`s of row `row` of `input_ids` `[B, L]`: each run of visual tokens is an image or a
+    def segments(self, input_ids: torch.Tensor, sink: list) -> list[list[Any]]:
+        """The `Segment`s of every row of `input_ids` `[B, L]`: each run of visual tokens is an image or a
         video, split into temporal steps where the family knows how (`run_segments`). `sink` holds what
         `segment_hooks` recorded for this forward."""
         visual = self.visual_mask(input_ids)
-        runs = [visual_runs(input_ids[r], visual[r]) for r in range(input_ids.shape[0])]
-        seen = {tok: 0 for tok in self.visual_token_ids()}
+        number = dict.fromkeys(self.visual_token_ids(), 0)  # runs of each token id so far in the batch
         out = []
-        for start, length, tok in runs[row]:
-            kind = "video" if tok in self.video_token_ids() else "image"
-            before = sum(1 for r in range(row) for *_, t in runs[r] if t == tok)
-            out += self.run_segments(kind, seen[tok], before + seen[tok], start, length, sink)
-            seen[tok] += 1
+        for r in range(input_ids.shape[0]):
+            index = dict.fromkeys(self.visual_token_ids(), 0)  # ... and in this row
+            row = []
+            for start, length, tok in visual_runs(input_ids[r], visual[r]):
+                kind = "video" if tok in self.video_token_ids() else "image"
+                row += self.run_segments(kind, index[tok], number[tok], start, length, sink)
+                index[tok] += 1
+                number[tok] += 1
+            out.append(row)
         return out
 
     def run_segments(self, kind: str, index: int, number: int, start: int, length: int, sink: list) -> list[Any]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hawkcli.errors import HawkError, InputError
+from hawkcli.errors import HawkError, InputError, first_line
 
 DEMO_ALIAS = "hawk-demo"
 DEVICES_HELP = "auto|cpu|cuda[:N]|mps"
@@ -270,8 +270,3 @@ def load(options: LoadOptions) -> LoadedModel:
         input_device,
         fingerprint(resolved, options.revision),
     )
-
-
-def first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__

@@ -60,6 +60,7 @@ class VLInputs:
         self.config = config  # the model's config (token counts some families read from it)
         tokenizer.padding_side = "left"
         self.image_token_id = tokenizer.convert_tokens_to_ids(self.image_token)
+        self.video_token_id = tokenizer.convert_tokens_to_ids(self.video_token) if self.video_token else None
 
     @classmethod
     def from_pretrained(cls, path: str, revision: str | None = None, options: ProcessorOptions | None = None) -> Any:
@@ -98,13 +99,28 @@ class VLInputs:
         """The image processor's output for the images of every row, in order (what `expand` reads)."""
         return self.image_processor(images=[im for row in rows for im in row], return_tensors="pt")
 
+    # Frames per second a clip is sampled at when the user does not say (and a frame folder is taken at).
+    default_fps: float | None = None
+
     def video_vision(self, videos: list[Any]) -> dict[str, Any]:
         """Pixels and grids of every video of the batch, in order, as the stock video processor makes them."""
-        raise InputError(f"hawk reads no video on {type(self).__name__.removesuffix('Inputs')} models")
+        raise self._no_video()
+
+    def sample_frames(self, total: int, fps: float, sampling: Any) -> list[int]:
+        """Which of a clip's `total` frames (at `fps`) the family's processor takes (families that read video)."""
+        raise self._no_video()
 
     def frame_indices(self, total: int, fps: float, sampling: Any) -> list[int]:
-        """Which of a clip's `total` frames (at `fps`) to take, as the family's processor samples them."""
-        raise InputError(f"hawk reads no video on {type(self).__name__.removesuffix('Inputs')} models")
+        """`sample_frames`, refused in one line before any frame is decoded where hawk reads no video."""
+        if not self.reads_video:
+            raise self._no_video()
+        return self.sample_frames(total, fps, sampling)
+
+    def _family(self) -> str:
+        return type(self).__name__.removesuffix("Inputs")
+
+    def _no_video(self) -> InputError:
+        return InputError(f"hawk reads no video on {self._family()} models")
 
     def model_inputs(self, vision: dict[str, Any]) -> dict[str, Any]:
         """The part of `vision` the model takes as keyword arguments."""
@@ -134,11 +150,11 @@ class VLInputs:
 
     def _check(self, rows: list[Visuals]) -> None:
         if any(row.videos for row in rows) and not self.reads_video:
-            self.video_vision([])  # raises the family's "no video" line
+            raise self._no_video()
         if any(row.count == 0 for row in rows):
             raise InputError("every question needs at least one image or video")
         if not self.multi_image and any(row.count > 1 for row in rows):
-            raise InputError(f"hawk reads one image per prompt on {type(self).__name__.removesuffix('Inputs')} models")
+            raise InputError(f"hawk reads one image per prompt on {self._family()} models")
 
     def _encode(self, texts: list[str], rows: list[Visuals]) -> Any:
         self._check(rows)

@@ -49,12 +49,12 @@ class Selector:
         valid = mask.bool() if mask is not None else torch.ones_like(ids, dtype=torch.bool)
         visual = self.adapter.visual_mask(ids)
         saliency = self._row_saliency(ids, visual & valid)
+        all_segments = self.adapter.segments(ids, self.captured.towers)
         rows, stats = [], []
-        for b in range(ids.shape[0]):
+        for b, segments in enumerate(all_segments):
             vis_pos = (visual[b] & valid[b]).nonzero().flatten()
             query = self.adapter.query_mask(ids[b]) & valid[b]
             n = vis_pos.numel()
-            segments = self.adapter.segments(ids, b, self.captured.towers)
             ctx = SelectionContext(
                 self.adapter,
                 embeds[b],

@@ -48,7 +48,7 @@ def test_own_video_inputs_equal_the_stock_processor(family_checkpoints, model_ty
     if proc.stock is None:
         pytest.skip(f"the stock {model_type} processor does not load here (its video processor needs torchvision)")
     frames = moving_frames(5, (112, 84))  # odd: the last frame is repeated; upscaled by the pixel bounds
-    video = Video(frames, [i / 2 for i in range(5)], 4.0, 10, "clip", [0, 2, 4, 6, 8])
+    video = Video(frames, 4.0, 10, [0, 2, 4, 6, 8], "clip")
     rows = [Visuals([make_image(0, (100, 80))], [video]), Visuals([], [video])]
     questions = ["what moves ?", "which way ?"]
     stock = proc(rows, questions)

@@ -19,7 +19,7 @@ from tests.models.test_pruning import OPTIONS, greedy, load, no_hooks
 
 def clip(n=4, size=(112, 84), fps=2.0):
     frames = moving_frames(n, size)
-    return Video(frames, [i / fps for i in range(n)], fps, n, "clip", list(range(n)))
+    return Video(frames, fps, n, list(range(n)), "clip")
 
 
 def video_inputs(proc, question="what colour is the circle ?", **kw):
@@ -32,7 +32,7 @@ def test_own_video_inputs_match_a_hand_built_expectation(tiny_model_dir):
     from PIL import Image
 
     frames = [Image.new("RGB", (56, 56), c) for c in colours]  # 56x56 fits every pixel bound: no resize
-    video = Video(frames, [0.0, 0.5, 1.0], 2.0, 3, "flat", [0, 1, 2])
+    video = Video(frames, 2.0, 3, [0, 1, 2], "flat")
     proc.video = type(proc.video)(shortest_edge=56 * 56, longest_edge=56 * 56)
     inputs = proc([Visuals([], [video])], ["what ?"])
     assert inputs["video_grid_thw"].tolist() == [[2, 4, 4]]
@@ -149,3 +149,15 @@ def test_batched_videos_equal_single_runs(tiny_qwen25):
             single = greedy(model, one, n=4)[0, one["input_ids"].shape[1] :]
             assert stats.rows[0].kept_visual_indices == batch_rows[i]
             assert together[i, -len(single) :].tolist() == single.tolist()
+
+
+def test_segments_without_recorded_grids_fall_back_to_one_per_run(tiny_qwen25):
+    from hawkcli.models.registry import adapter_for
+
+    model, proc = load(tiny_qwen25)
+    inputs = proc([Visuals([make_image(0, (100, 80))], [clip(n=4)])], ["what moves ?"])
+    adapter = adapter_for(model)
+    (row,) = adapter.segments(inputs["input_ids"], [])  # e.g. the tower never ran inside the hooks
+    assert [(s.kind, s.step, s.grid) for s in row] == [("image", 0, None), ("video", 0, None)]
+    (row,) = adapter.segments(inputs["input_ids"], [inputs["image_grid_thw"], inputs["video_grid_thw"]])
+    assert [(s.kind, s.step) for s in row] == [("image", 0), ("video", 0), ("video", 1)]

@@ -22,6 +22,7 @@ import json
 import math
 import sys
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -67,7 +68,7 @@ class VideoSettings:
                 break
         if not found:
             return cls()
-        return cls.parse(json.loads(open(found).read()))
+        return cls.parse(json.loads(Path(found).read_text()))
 
     @classmethod
     def parse(cls, raw: dict) -> VideoSettings:
@@ -124,10 +125,9 @@ class QwenVLInputs(VLInputs):
     end_of_turn = "<|im_end|>"
     reads_video = True
 
-    def __init__(self, *args: Any, video: VideoSettings | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.video = video or VideoSettings()
-        self.video_token_id = self.tokenizer.convert_tokens_to_ids(self.video_token)
+        self.video = VideoSettings()  # the checkpoint's own, once from_pretrained has read them
 
     @classmethod
     def from_pretrained(cls, path: str, revision: str | None = None, options: Any = None) -> Any:
@@ -145,7 +145,7 @@ class QwenVLInputs(VLInputs):
     def default_fps(self) -> float:
         return self.video.fps
 
-    def frame_indices(self, total: int, fps: float, sampling: Any) -> list[int]:
+    def sample_frames(self, total: int, fps: float, sampling: Any) -> list[int]:
         return sample_indices(total, fps, self.video, sampling.fps, sampling.frames)
 
     def video_vision(self, videos: list[Any]) -> dict[str, Any]:
@@ -191,8 +191,8 @@ class QwenVLInputs(VLInputs):
         return expanded
 
     def extra(self, input_ids: Any) -> dict[str, Any]:
-        video_id = self.tokenizer.convert_tokens_to_ids(self.video_token)
-        return {"mm_token_type_ids": (input_ids == self.image_token_id).int() + 2 * (input_ids == video_id).int()}
+        video = (input_ids == self.video_token_id).int()
+        return {"mm_token_type_ids": (input_ids == self.image_token_id).int() + 2 * video}
 
     def layout(self, inputs: Any, row: int, visuals: Any) -> list[Any]:
         # A merged token is a merge x merge block of patches of the *resized* picture (aspect kept), in
@@ -243,20 +243,22 @@ class Qwen2VLAdapter(VLMAdapter):
 
         return [self.model.model.visual.register_forward_pre_hook(on_visual, with_kwargs=True)]
 
-    def segments(self, input_ids: torch.Tensor, row: int, sink: list) -> list[Segment]:
-        present = [
-            k for k, tok in zip(("image", "video"), self.visual_token_ids(), strict=True) if (input_ids == tok).any()
-        ]
-        grids = dict(zip(present, sink[-len(present) :] if present else [], strict=True))
-        if len(grids) != len(present):
-            return super().segments(input_ids, row, [])
+    def segments(self, input_ids: torch.Tensor, sink: list) -> list[list[Segment]]:
+        ids = self.visual_token_ids()
+        present = [kind for kind, tok in zip(("image", "video"), ids, strict=True) if (input_ids == tok).any()]
+        if not present or len(sink) < len(present):
+            return super().segments(input_ids, [])  # no grids recorded: one segment per run
+        grids = dict(zip(present, sink[-len(present) :], strict=True))
         # generate() repeats each row for beams or samples after the tower ran: repeats share their grids.
-        kind, tok = present[0], self.visual_token_ids()[0 if present[0] == "image" else 1]
+        tok = ids[0] if present[0] == "image" else ids[1]
         runs = sum(count_runs(input_ids[r] == tok) for r in range(input_ids.shape[0]))
-        factor = max(1, runs // max(1, len(grids[kind])))
-        return super().segments(input_ids[::factor], row // factor, [grids])
+        factor = max(1, runs // max(1, len(grids[present[0]])))
+        distinct = super().segments(input_ids[::factor], [grids])
+        return [distinct[b // factor] for b in range(input_ids.shape[0])]
 
     def run_segments(self, kind: str, index: int, number: int, start: int, length: int, sink: list) -> list[Segment]:
+        if not sink:
+            return super().run_segments(kind, index, number, start, length, sink)
         # A video's tokens run step by step: t, then the h x w merged grid in raster order.
         merge = self.config.vision_config.spatial_merge_size
         t, h, w = sink[0][kind][number].tolist()
