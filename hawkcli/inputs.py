@@ -45,11 +45,16 @@ def single(images: list[str], question: str, videos: list[str] | None = None, it
     return Item(item_id or "+".join(names), question, loaded, videos)
 
 
+def image_files(root: Path, suffixes: set[str] = IMAGE_SUFFIXES) -> list[Path]:
+    """The image files directly in `root`, sorted by name."""
+    return sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
+
+
 def folder(directory: str, question: str) -> Iterator[Item]:
     root = Path(directory)
     if not root.is_dir():
         raise InputError(f"--images {directory}: not a folder")
-    files = sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    files = image_files(root)
     if not files:
         raise InputError(f"--images {directory}: no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
     for path in files:

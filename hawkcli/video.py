@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from hawkcli.errors import InputError, first_line
+from hawkcli.inputs import IMAGE_SUFFIXES, image_files, open_rgb
 
-FRAME_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
+FRAME_SUFFIXES = IMAGE_SUFFIXES - {".gif"}  # a GIF is a clip of its own, not one frame
 FOLDER_FPS = 1.0  # a frame folder carries no clock: its frames are taken as one per second unless --fps says
 
 
@@ -59,7 +60,7 @@ class VideoSource:
     def __init__(self, path: str | Path, folder_fps: float | None = None) -> None:
         self.path = Path(path)
         if self.path.is_dir():
-            self.files = sorted(p for p in self.path.iterdir() if p.is_file() and p.suffix.lower() in FRAME_SUFFIXES)
+            self.files = image_files(self.path, FRAME_SUFFIXES)
             if not self.files:
                 raise InputError(f"video {path}: folder holds no frames ({', '.join(sorted(FRAME_SUFFIXES))})")
             self.total, self.fps = len(self.files), folder_fps or FOLDER_FPS
@@ -77,8 +78,6 @@ class VideoSource:
         return Video(frames, self.fps, self.total, list(indices), str(self.path))
 
     def _folder(self, indices: list[int]) -> list[Any]:
-        from hawkcli.inputs import open_rgb
-
         return [open_rgb(self.files[i], f"video {self.path}") for i in indices]
 
 

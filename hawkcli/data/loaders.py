@@ -28,15 +28,8 @@ class Example:
     task: str = ""
     videos: list[Any] = field(default_factory=list)  # `hawkcli.video.Video`s or clip paths, shown after the image
 
-    @property
-    def visuals(self) -> Any:
-        """Images and videos; clip paths must be read first (`read_videos`, which knows the family's sampling)."""
-        from hawkcli.visuals import Visuals
-
-        return Visuals([self.image] if self.image is not None else [], list(self.videos))
-
     def read_videos(self, processor: Any) -> Any:
-        """`visuals` with every clip path read as the model's family samples it."""
+        """The example's image and videos, every clip path read as the model's family samples it."""
         from hawkcli.video import Sampling, read_video
         from hawkcli.visuals import Visuals
 
@@ -209,7 +202,7 @@ def _answers(value: Any) -> list[str]:
     return [str(value)]
 
 
-def _video_examples(ds: Any, spec: DatasetSpec, samples: int, seed: int, source: str) -> list[Example]:
+def _video_benchmark_rows(ds: Any, spec: DatasetSpec, samples: int, seed: int, source: str) -> list[Example]:
     """Rows of a video benchmark: the clip found under $HF_HOME as lmms-eval lays it out, its prompt and answer."""
     from hawkcli.data.prompts import BUILDERS, MVBENCH_FOLDERS
 
@@ -218,31 +211,31 @@ def _video_examples(ds: Any, spec: DatasetSpec, samples: int, seed: int, source:
     examples = []
     for i in choose_indices(len(ds), samples, seed):
         row = ds[i]
-        fields = {**row, "folder": MVBENCH_FOLDERS.get(subtask or "", "")}
-        stem = home / spec.video_path.format(**fields)
-        path = next(
-            (stem.with_name(stem.name + s) for s in spec.video_suffixes if (stem.parent / (stem.name + s)).exists()),
-            None,
-        )
+        stem = home / spec.video_path.format(**{**row, "folder": MVBENCH_FOLDERS.get(subtask or "", "")})
+        candidates = [stem.with_name(stem.name + suffix) for suffix in spec.video_suffixes]
+        path = next((c for c in candidates if c.exists()), None)
         if path is None:
-            raise InputError(
-                f"dataset {source}: clip {stem}{spec.video_suffixes[0]} not found (lmms-eval's layout under $HF_HOME)"
-            )
+            raise InputError(f"dataset {source}: clip {candidates[0]} not found (lmms-eval's layout under $HF_HOME)")
         question, answers = BUILDERS[spec.prompt](row)
         row_id = str(row.get("question_id") or f"{subtask}-{i}")
-        examples.append(
-            Example(row_id, None, question, answers, str(row.get("duration") or subtask or ""), [str(path)])
-        )
+        task = str(row.get("duration") or subtask or "")
+        examples.append(Example(row_id, None, question, answers, task, [str(path)]))
+    return examples
+
+
+def _examples(ds: Any, spec: DatasetSpec, samples: int, seed: int, base: Path | None, source: str) -> list[Example]:
+    if spec.video_path is not None:
+        examples = _video_benchmark_rows(ds, spec, samples, seed, source)
+    elif "video" in ds.column_names and not any(c in ds.column_names for c in COLUMN_CANDIDATES["image"]):
+        examples = _local_video_rows(ds, spec, samples, seed, base, source)
+    else:
+        examples = _image_rows(ds, spec, samples, seed, base, source)
     if not examples:
         raise InputError(f"dataset {source} is empty")
     return examples
 
 
-def _examples(ds: Any, spec: DatasetSpec, samples: int, seed: int, base: Path | None, source: str) -> list[Example]:
-    if spec.video_column is not None:
-        return _video_examples(ds, spec, samples, seed, source)
-    if "video" in ds.column_names and not any(c in ds.column_names for c in COLUMN_CANDIDATES["image"]):
-        return _local_video_examples(ds, spec, samples, seed, base, source)
+def _image_rows(ds: Any, spec: DatasetSpec, samples: int, seed: int, base: Path | None, source: str) -> list[Example]:
     cols = {role: _column(ds, spec, role, source) for role in ("image", "question", "answer")}
     id_col = _column(ds, spec, "id", source, required=False)
     task_col = "task" if "task" in ds.column_names else None
@@ -261,12 +254,10 @@ def _examples(ds: Any, spec: DatasetSpec, samples: int, seed: int, base: Path | 
                 task=str(row[task_col]) if task_col else "",
             )
         )
-    if not examples:
-        raise InputError(f"dataset {source} is empty")
     return examples
 
 
-def _local_video_examples(
+def _local_video_rows(
     ds: Any, spec: DatasetSpec, samples: int, seed: int, base: Path | None, source: str
 ) -> list[Example]:
     """A local video set: rows of {"video": clip file or frame folder (relative to the data), question, answer}."""
@@ -283,6 +274,4 @@ def _local_video_examples(
         question = str(row[cols["question"]])
         row_id = str(row[id_col]) if id_col else str(i)
         examples.append(Example(row_id, None, question, _answers(row[cols["answer"]]), "", [str(path)]))
-    if not examples:
-        raise InputError(f"dataset {source} is empty")
     return examples

@@ -16,9 +16,8 @@ class DatasetSpec:
     columns: dict[str, str] = field(default_factory=dict)  # our name (image/question/answer) → column
     prompt_suffix: str = SHORT_ANSWER
     metric: str = "exact_match"
-    # Video datasets: the column naming each row's clip, and where lmms-eval keeps the clips
-    # (a path under $HF_HOME with {column} fields; the first existing suffix wins).
-    video_column: str | None = None
+    # Video benchmarks: where lmms-eval keeps each row's clip, a path under $HF_HOME with {column}
+    # fields (and {folder}, MVBench's folder per subtask); the first suffix that exists wins.
     video_path: str | None = None
     video_suffixes: tuple[str, ...] = ("",)
     prompt: str | None = None  # a builder in hawkcli.data.prompts for multiple-choice layouts
@@ -74,7 +73,6 @@ SPECS: dict[str, DatasetSpec] = {
             split="test",
             prompt_suffix="",
             metric="option_letter",
-            video_column="videoID",
             video_path="videomme/data/{videoID}",
             video_suffixes=(".mp4", ".MP4", ".mkv"),
             prompt="videomme",
@@ -88,7 +86,6 @@ SPECS: dict[str, DatasetSpec] = {
             split="train",
             prompt_suffix="",
             metric="option_letter",
-            video_column="video",
             video_path="mvbench_video/{folder}/{video}",
             prompt="mvbench",
             revision="video",

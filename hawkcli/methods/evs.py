@@ -26,12 +26,11 @@ from hawkcli.methods.base import PruneMethod, SelectionContext
 from hawkcli.methods.registry import register
 
 
-def step_features(ctx: SelectionContext, steps: list) -> torch.Tensor:
-    """`[T, P, C]` embeddings of one video's temporal steps (every step must hold the same grid)."""
+def step_features(features: torch.Tensor, steps: list) -> torch.Tensor:
+    """`[T, P, C]` rows of `features` (`ctx.features`) for one video's temporal steps (all of one grid)."""
     counts = {s.count for s in steps}
     if len(counts) != 1:
         raise HawkError("the video's temporal steps differ in token count; cannot compare them place by place")
-    features = ctx.features
     return torch.stack([features[s.start : s.stop] for s in steps])
 
 
@@ -43,8 +42,9 @@ class EVS(PruneMethod):
 
     def scores(self, ctx: SelectionContext) -> torch.Tensor:
         scores = torch.full((ctx.num_visual,), FIRST_FRAME, device=ctx.embeds.device)
+        features = ctx.features
         for steps in video_steps(ctx.segments).values():
-            change = evs_dissimilarity(step_features(ctx, steps))
+            change = evs_dissimilarity(step_features(features, steps))
             for seg, row in zip(steps, change, strict=True):
                 scores[seg.start : seg.stop] = row.to(scores.device)
         return scores

@@ -46,9 +46,10 @@ class VidCom2(PruneMethod):
         keys = list(videos)
         budgets = apportion([float(video_tokens[i]) for i in keys], k - images.numel(), [video_tokens[i] for i in keys])
         kept = [images]
+        features = ctx.features
         for i, budget in zip(keys, budgets, strict=True):
             steps = videos[i]
-            frame_score, similarity = vidcom2_uniqueness(step_features(ctx, steps))
+            frame_score, similarity = vidcom2_uniqueness(step_features(features, steps))
             per_step = steps[0].count
             shares = vidcom2_frame_shares(frame_score, budget / video_tokens[i])
             quota = apportion((shares * per_step).tolist(), budget, [s.count for s in steps])
