@@ -297,6 +297,10 @@ def _video_methods(names: list[str], dataset: Any, chosen: bool) -> list[str]:
     video_only = [n for n in names if method_class(n).needs_video]
     if video_only and chosen:
         raise InputError(f"{', '.join(video_only)} compare video frames; {dataset.name} has no video")
+    if video_only:  # named, as `_runnable` names what the family cannot run
+        sys.stderr.write(
+            f"hawk: skipping {', '.join(video_only)}: they compare video frames; {dataset.name} has no video\n"
+        )
     return [n for n in names if n not in video_only]
 
 

@@ -244,4 +244,5 @@ def test_default_methods_skip_what_the_family_cannot_run(capsys, family_checkpoi
     assert code == 0, err
     assert "skipping fastv, dart, vispruner, idsel: not supported on Gemma 3" in err
     assert "skipping hawk: no shipped head-importance profile" in err
+    assert "skipping evs, vidcom2: they compare video frames" in err
     assert {r["method"] for r in json.loads(out)["rows"]} == {"none", "uniform", "divprune", "cdpruner", "random"}
