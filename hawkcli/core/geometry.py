@@ -64,11 +64,7 @@ def grid_boxes(rows: int, cols: int, region: tuple[float, float, float, float]) 
 
 def spans(per_image: list[list[Box]]) -> list[VisualSpan]:
     """Consecutive spans from each image's boxes (images in prompt order)."""
-    out, first = [], 0
-    for i, boxes in enumerate(per_image):
-        out.append(VisualSpan(i, first, tuple(boxes)))
-        first += len(boxes)
-    return out
+    return chain([VisualSpan(i, 0, tuple(boxes)) for i, boxes in enumerate(per_image)])
 
 
 def chain(parts: list[VisualSpan]) -> list[VisualSpan]:
@@ -78,8 +74,3 @@ def chain(parts: list[VisualSpan]) -> list[VisualSpan]:
         out.append(VisualSpan(part.image, first, part.boxes, part.kind, part.frames))
         first += part.count
     return out
-
-
-def token_boxes(layout: list[VisualSpan]) -> list[Box]:
-    """The box of every visual token of a row, in token order (all images)."""
-    return [box for span in layout for box in span.boxes]
