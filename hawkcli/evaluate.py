@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import statistics
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +21,12 @@ from typing import Any
 import torch
 
 from hawkcli.core.flops import decode_flops, fastv_formula, prefill_flops, vision_flops
+from hawkcli.data.aggregates import aggregate
 from hawkcli.data.loaders import Example, LoadedDataset
 from hawkcli.data.metrics import METRICS
-from hawkcli.infer import PrefillTimer, RunConfig, generation_kwargs
 from hawkcli.methods.registry import create
-from hawkcli.pruning import prune
+from hawkcli.requests import GenerationConfig, Prompt
+from hawkcli.session import Ran, Session
 
 
 @dataclass
@@ -100,62 +100,49 @@ def _prefill_layers(loaded: Any, arm: Arm, row: Any) -> list[int]:
 
 @dataclass
 class Measured:
-    inputs: Any
-    out: torch.Tensor
-    stats: Any
-    prefill_ms: float
-    total_ms: float
+    ran: Ran
     memory: int | None  # CUDA peak above the resident model; None where hawk cannot measure a peak (CPU)
 
 
 class Evaluator:
-    def __init__(self, loaded: Any, dataset: LoadedDataset, max_new_tokens: int, cache: ResultCache) -> None:
-        self.loaded = loaded
+    """Runs arms over a dataset's examples with one session's model, one sample per `generate` call."""
+
+    def __init__(self, session: Session, dataset: LoadedDataset, config: GenerationConfig, cache: ResultCache) -> None:
+        self.session = session
+        self.loaded = session.loaded
         self.dataset = dataset
         self.metric = METRICS[dataset.spec.metric]
-        self.max_new_tokens = max_new_tokens
+        self.config = config
         self.cache = cache
-        self.shape = loaded.adapter.lm_shape()
-        self.vision = loaded.adapter.vision_shape()
-        self.cuda = loaded.device.type == "cuda"
-        self.model_key = model_key(loaded)
+        self.shape = self.loaded.adapter.lm_shape()
+        self.vision = self.loaded.adapter.vision_shape()
+        self.cuda = self.loaded.device.type == "cuda"
+        self.model_key = model_key(self.loaded)
 
-    def _sync(self) -> None:
-        if self.cuda:
-            torch.cuda.synchronize(self.loaded.device)
+    def _session(self, arm: Arm) -> Session:
+        return self.session.configured(method=arm.method, keep=arm.keep, profile=arm.profile, options=arm.options)
 
     def _generate(self, arm: Arm, example: Example) -> Measured:
         loaded = self.loaded
-        inputs = loaded.processor([example.read_videos(loaded.processor)], [example.question]).to(loaded.device)
-        cfg = RunConfig(max_new_tokens=self.max_new_tokens)
+        session = self._session(arm)
+        shown = example.read_videos(loaded.processor)
         if self.cuda:
             torch.cuda.reset_peak_memory_stats(loaded.device)
             base_mem = torch.cuda.memory_allocated(loaded.device)
-        self._sync()
-        start = time.perf_counter()
-        with (
-            torch.inference_mode(),
-            prune(loaded.model, arm.method, arm.keep, arm.profile, 0, **arm.options) as stats,
-            PrefillTimer(loaded.model, loaded.device) as timer,
-        ):
-            out = loaded.model.generate(**inputs, **generation_kwargs(cfg, loaded))
-        self._sync()
-        total = (time.perf_counter() - start) * 1000
+        ran = session.run([Prompt(example.question)], self.config, [shown])
         # On a CPU the allocator hands freed pages back to no one, so RSS growth per sample reads 0 after
         # the first: no number is better than one that looks measured.
         mem = torch.cuda.max_memory_allocated(loaded.device) - base_mem if self.cuda else None
-        return Measured(inputs, out, stats, timer.ms or 0.0, total, mem)
+        return Measured(ran, mem)
 
     def run_one(self, arm: Arm, example: Example) -> dict:
         m = self._generate(arm, example)
-        inputs, stats = m.inputs, m.stats
-        row = stats.rows[0]
-        seq = m.out[0, inputs["input_ids"].shape[1] :]
-        answer = self.loaded.processor.decode(seq)
+        ran = m.ran
+        (answer,) = self._session(arm).generations(ran, self.config)
+        row = answer.stats
         per_layer = _prefill_layers(self.loaded, arm, row)
-        generated = int((seq != self.loaded.processor.tokenizer.pad_token_id).sum())
         kv_bytes = 2 * sum(per_layer) * self.shape.kv_heads * self.shape.head_dim * self.loaded.model.dtype.itemsize
-        patches = self.loaded.adapter.vision_patches(inputs)
+        patches = self.loaded.adapter.vision_patches(ran.inputs)
         return {
             "key": arm.key(self.model_key, example.id),
             "model": self.loaded.name,
@@ -164,10 +151,11 @@ class Evaluator:
             "options": arm.options,
             "sample_id": example.id,
             "task": example.task,
+            "group": example.group,
             "question": example.question,
-            "answer": answer,
+            "answer": answer.text,
             "references": example.answers,
-            "score": self.metric(answer, example.answers),
+            "score": self.metric(answer.text, example.answers),
             "visual_tokens": row.visual_tokens,
             "kept_visual_tokens": row.kept_visual_tokens,
             "kept_visual_indices": row.kept_visual_indices,
@@ -176,10 +164,10 @@ class Evaluator:
             "fastv_flops": fastv_formula(self.shape, per_layer),
             "decode_flops_first": decode_flops(self.shape, per_layer),
             "vision_flops": vision_flops(self.vision, patches) if self.vision and patches else None,
-            "prefill_ms": m.prefill_ms,
-            "total_ms": m.total_ms,
-            "selection_ms": stats.scoring_ms,
-            "generated_tokens": generated,
+            "prefill_ms": ran.prefill_ms,
+            "total_ms": ran.total_ms,
+            "selection_ms": answer.scoring_ms,
+            "generated_tokens": answer.generated_tokens,
             "kv_cache_bytes": kv_bytes,
             "memory_bytes": m.memory,
             "memory_kind": "cuda_peak" if self.cuda else "not_measured",
@@ -233,8 +221,9 @@ class Evaluator:
             yield from records
 
 
-def summarize(records: list[dict]) -> list[dict]:
-    """One row per (method, keep): means of counts/FLOPs/score, medians of latencies."""
+def summarize(records: list[dict], benchmark: str = "exact_match") -> list[dict]:
+    """One row per (method, keep): means of counts/FLOPs/score, medians of latencies, and the benchmark's
+    own numbers (`benchmark`: an aggregate of hawkcli.data.aggregates, lmms-eval's names and scales)."""
     groups: dict[tuple[str, float], list[dict]] = {}
     for r in records:
         groups.setdefault((r["method"], r["keep"]), []).append(r)
@@ -261,6 +250,7 @@ def summarize(records: list[dict]) -> list[dict]:
                 "memory_mb": _median_mb([r["memory_bytes"] for r in rs]),
                 "memory_kind": rs[0]["memory_kind"],
                 "accuracy_by_task": _by_task(rs),
+                "metrics": aggregate(benchmark, rs),
             }
         )
     rows.sort(key=lambda r: (r["method"] != "none", r["method"], -r["keep"]))

@@ -41,7 +41,7 @@ def main() -> None:
         "hawk.torch_version": torch.__version__,
         "hawk.transformers_version": transformers.__version__,
         "hawk.dtype": "float32",
-        "hawk.prompt_suffix": "",
+        "hawk.calib.prompts": "",
     }
     save(out, [QWEN25_VL_7B_LAYER0], meta)
     print(out)

@@ -69,7 +69,7 @@ def _cell(value: Any, fmt: str) -> str:
     return "—" if value is None else fmt.format(value)
 
 
-def render_table(rows: list[dict], title: str) -> None:
+def render_table(rows: list[dict], title: str, benchmark: str = "") -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -84,14 +84,37 @@ def render_table(rows: list[dict], title: str) -> None:
     console.print(table)
     if any(r.get("memory_mb") is None for r in rows):
         console.print("mem MB — : not measured here (CUDA peak memory only; a CPU has no per-call peak to read)")
+    if benchmark:
+        console.print(benchmark_table(rows, benchmark))
+
+
+def benchmark_table(rows: list[dict], task: str) -> Any:
+    """The benchmark's own numbers per arm, named and scaled as the lmms-eval task reports them."""
+    from rich.table import Table
+
+    names = list(dict.fromkeys(name for r in rows for name in r["metrics"]))
+    table = Table(title=f"as lmms-eval reports them ({task})")
+    table.add_column("method")
+    table.add_column("keep", justify="right")
+    for name in names:
+        table.add_column(name, justify="right")
+    for r in rows:
+        table.add_row(r["method"], f"{r['keep']:g}", *(_cell(r["metrics"].get(name), "{:.4g}") for name in names))
+    return table
 
 
 def render_csv(rows: list[dict]) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else [])
+    # One column per benchmark number (metric:<lmms-eval name>), not a dict in one cell.
+    rows = [{**{k: v for k, v in r.items() if k != "metrics"}, **_prefixed(r.get("metrics", {}))} for r in rows]
+    writer = csv.DictWriter(buf, fieldnames=list(dict.fromkeys(k for r in rows for k in r)))
     writer.writeheader()
     writer.writerows(rows)
     return buf.getvalue()
+
+
+def _prefixed(metrics: dict[str, float]) -> dict[str, float]:
+    return {f"metric:{name}": value for name, value in metrics.items()}
 
 
 def warn_if_tuned_on_test(profile: Any, data_name: str, data_split: str, declared: str | None) -> None:
@@ -195,7 +218,9 @@ def compare(
     ),
     idsel_gamma: float = typer.Option(None, "--idsel-gamma", help="ID-Selection's suppression (= idsel.gamma)."),
     method_option: list[str] = typer.Option(None, "--method-option", "-O", help=METHOD_OPTION_HELP),
-    max_new_tokens: int = typer.Option(16, "--max-new-tokens", min=1),
+    max_new_tokens: int = typer.Option(
+        None, "--max-new-tokens", min=1, help="Answer budget \\[default: the benchmark's (lmms-eval's), else 16]."
+    ),
     output: Path = typer.Option(
         None, "--output", "-o", help="JSONL file of per-sample results (resumable) \\[default: under the cache dir]."
     ),
@@ -223,11 +248,12 @@ def compare(
 
     from tqdm import tqdm
 
-    from hawkcli.cli.common import announce_profile, resolve_profile
     from hawkcli.data.loaders import load as load_dataset
     from hawkcli.data.loaders import parse_source
     from hawkcli.evaluate import Arm, Evaluator, ResultCache, model_key, summarize
     from hawkcli.models.loading import LoadOptions, default_model, load, load_config
+    from hawkcli.requests import GenerationConfig
+    from hawkcli.session import Session, announce_profile, resolve_profile
 
     options = LoadOptions(model or default_model(), revision, offline, device, dtype, attn)
     load_config(options)
@@ -254,7 +280,9 @@ def compare(
         for k in [1.0] if name == "none" else keeps:
             arms.append(Arm(name, k, option_values.get(name, {}), prof if name == "hawk" else None))
     cache_path = output or default_cache(model_key(loaded), dataset.name)
-    evaluator = Evaluator(loaded, dataset, max_new_tokens, ResultCache(cache_path))
+    spec = dataset.spec
+    generation = GenerationConfig(max_new_tokens or spec.max_new_tokens or 16, until=spec.until)
+    evaluator = Evaluator(Session(loaded), dataset, generation, ResultCache(cache_path))
     failures: list[str] = []
     records: list[dict] = []
     total = len(arms) * len(dataset.examples)
@@ -266,7 +294,7 @@ def compare(
         raise
     if not records:
         raise HawkError(f"every arm failed ({len(failures)}); nothing to summarise")
-    rows = summarize(records)
+    rows = summarize(records, spec.aggregate)
     if plot is not None:
         _plot(rows, plot)
     if overlays is not None:
@@ -281,7 +309,7 @@ def compare(
     elif fmt == "csv":
         sys.stdout.write(render_csv(rows))
     else:
-        render_table(rows, title)
+        render_table(rows, title, spec.lmms_task)
     if failures:
         sys.stderr.write(f"hawk: {len(failures)} of {len(arms)} arms failed: {', '.join(failures)}\n")
         return EXIT_PARTIAL

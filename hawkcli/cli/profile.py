@@ -221,7 +221,7 @@ def profile(
             "hawk.torch_version": torch.__version__,
             "hawk.transformers_version": transformers.__version__,
             "hawk.dtype": str(loaded.model.dtype).replace("torch.", ""),
-            "hawk.prompt_suffix": " | ".join(d.spec.prompt_suffix for d in datasets),
+            "hawk.calib.prompts": ",".join(d.spec.prompt or "as-written" for d in datasets),
             "hawk.world_size": str(world),
         }
         profiles.save(out, importance, meta, extra={"deltas": deltas})

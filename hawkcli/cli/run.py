@@ -170,28 +170,40 @@ def run(
         elif overlay.suffix.lower() != ".png":
             raise InputError(f"--overlay {overlay}: give a .png file name")
 
-    from hawkcli.models.loading import LoadOptions, default_model
+    from hawkcli.infer import RunConfig, answer_batch
+    from hawkcli.requests import GenerationConfig
+    from hawkcli.session import load
 
-    options = LoadOptions(model or default_model(), revision, offline, device, dtype, attn, min_pixels, max_pixels)
-    from hawkcli.cli.common import load_for_method
-
-    loaded, cfg = load_for_method(options, method, keep_value, profile, force, chosen)
-    cfg.max_new_tokens, cfg.temperature, cfg.seed = max_new_tokens, temperature, seed
-    from hawkcli.video import Sampling
-
-    cfg.sampling, cfg.per_frame = Sampling(fps, frames), per_frame
+    session = load(
+        model,
+        method,
+        keep_value,
+        profile,
+        options=chosen,
+        per_frame=per_frame,
+        seed=seed,
+        fps=fps,
+        frames=frames,
+        device=device,
+        dtype=dtype,
+        attn=attn,
+        revision=revision,
+        offline=offline,
+        min_pixels=min_pixels,
+        max_pixels=max_pixels,
+        force=force,
+    )
+    cfg = RunConfig(GenerationConfig(max_new_tokens, temperature, seed=seed))
     if overlay is not None:
         cfg.overlay, cfg.overlay_is_dir = str(overlay), multi
 
     from tqdm import tqdm
 
-    from hawkcli.infer import answer_batch
-
     writer = RecordWriter(out_format, multi)
     failed = done = 0
     with tqdm(desc="answering", unit="item", disable=not multi, leave=False) as bar:
         for chunk in _batched(source, batch_size):
-            for record in answer_batch(loaded, chunk, cfg):
+            for record in answer_batch(session, chunk, cfg):
                 failed += "error" in record
                 done += 1
                 writer.write(record)

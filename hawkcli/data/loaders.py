@@ -25,8 +25,9 @@ class Example:
     image: Any  # PIL image (None for a video-only example)
     question: str
     answers: list[str]
-    task: str = ""
+    task: str = ""  # the row's label (category, question type): per-task accuracy and benchmark numbers
     videos: list[Any] = field(default_factory=list)  # `hawkcli.video.Video`s or clip paths, shown after the image
+    group: str = ""  # rows scored together (MME: the two questions about one image)
 
     def read_videos(self, processor: Any) -> Any:
         """The example's image and videos, every clip path read as the model's family samples it."""
@@ -124,16 +125,32 @@ def _hub(source: str, spec: DatasetSpec, split: str | None, samples: int, seed: 
     for hub_id in spec.hub_ids:
         try:
             ds = datasets.load_dataset(hub_id, config, split=split, revision=spec.revision)
-            return LoadedDataset(source, spec, split, _examples(ds, spec, samples, seed, None, source))
-        except Exception as err:  # datasets raises many types (network, missing split, auth)
+        except Exception as err:  # datasets raises many types (network, missing split, auth, not cached)
             errors.append(f"{hub_id}: {first_line(err)}")
+            continue
+        images = _joined_images(datasets, hub_id, spec, source)
+        return LoadedDataset(source, spec, split, _examples(ds, spec, samples, seed, None, source, images))
     raise HawkError(f"cannot load dataset {source!r} ({'; '.join(errors)})")
+
+
+def _joined_images(datasets: Any, hub_id: str, spec: DatasetSpec, source: str) -> Any:
+    """GQA-style image rows from their own config, looked up by id (`None` when the spec has no join)."""
+    join = spec.images
+    if join is None:
+        return None
+    try:
+        images = datasets.load_dataset(hub_id, join.config, split=join.split, revision=spec.revision)
+    except Exception as err:
+        raise HawkError(f"cannot load the images of {source!r} ({hub_id} {join.config}: {first_line(err)})") from err
+    # Only the id column is read here; an image is decoded when its question is chosen.
+    index = {str(image_id): i for i, image_id in enumerate(images[join.id_column])}
+    return lambda image_id: images[index[str(image_id)]]["image"] if str(image_id) in index else None
 
 
 def _local(source: str, path: Path, split: str | None, samples: int, seed: int) -> LoadedDataset:
     datasets = _quiet_datasets()
 
-    spec = DatasetSpec(source, prompt_suffix="")  # local questions are used exactly as written
+    spec = DatasetSpec(source)  # local questions are used exactly as written
     base = path if path.is_dir() else path.parent
     try:
         if path.is_dir() and (path / "data.jsonl").is_file():
@@ -159,9 +176,7 @@ def _local(source: str, path: Path, split: str | None, samples: int, seed: int) 
     return LoadedDataset(source, spec, split or "train", _examples(ds, spec, samples, seed, base, source))
 
 
-def _column(ds: Any, spec: DatasetSpec, role: str, source: str, required: bool = True) -> str | None:
-    if role in spec.columns and spec.columns[role] in ds.column_names:
-        return spec.columns[role]
+def _column(ds: Any, role: str, source: str, required: bool = True) -> str | None:
     for candidate in COLUMN_CANDIDATES[role]:
         if candidate in ds.column_names:
             return candidate
@@ -218,42 +233,83 @@ def _video_benchmark_rows(ds: Any, spec: DatasetSpec, samples: int, seed: int, s
             raise InputError(f"dataset {source}: clip {candidates[0]} not found (lmms-eval's layout under $HF_HOME)")
         question, answers = BUILDERS[spec.prompt](row)
         row_id = str(row.get("question_id") or f"{subtask}-{i}")
-        task = str(row.get("duration") or subtask or "")
+        task = str(row.get(spec.task_column or "") or subtask or "")
         examples.append(Example(row_id, None, question, answers, task, [str(path)]))
     return examples
 
 
-def _examples(ds: Any, spec: DatasetSpec, samples: int, seed: int, base: Path | None, source: str) -> list[Example]:
+def _examples(
+    ds: Any, spec: DatasetSpec, samples: int, seed: int, base: Path | None, source: str, images: Any = None
+) -> list[Example]:
     if spec.video_path is not None:
         examples = _video_benchmark_rows(ds, spec, samples, seed, source)
     elif "video" in ds.column_names and not any(c in ds.column_names for c in COLUMN_CANDIDATES["image"]):
         examples = _local_video_rows(ds, spec, samples, seed, base, source)
     else:
-        examples = _image_rows(ds, spec, samples, seed, base, source)
+        examples = _image_rows(ds, spec, samples, seed, base, source, images)
     if not examples:
         raise InputError(f"dataset {source} is empty")
     return examples
 
 
-def _image_rows(ds: Any, spec: DatasetSpec, samples: int, seed: int, base: Path | None, source: str) -> list[Example]:
-    cols = {role: _column(ds, spec, role, source) for role in ("image", "question", "answer")}
-    id_col = _column(ds, spec, "id", source, required=False)
-    task_col = "task" if "task" in ds.column_names else None
-    examples = []
-    for i in choose_indices(len(ds), samples, seed):
+def choose_rows(ds: Any, spec: DatasetSpec, samples: int, seed: int) -> list[int]:
+    """`choose_indices`, except that rows of one group (MME's image pairs) are chosen together: whole
+    groups, seeded, until at least `samples` rows."""
+    if spec.group_column is None or spec.group_column not in ds.column_names:
+        return choose_indices(len(ds), samples, seed)
+    groups: dict[str, list[int]] = {}
+    for i, key in enumerate(ds[spec.group_column]):
+        groups.setdefault(str(key), []).append(i)
+    order = list(groups.values())
+    if 0 < samples < len(ds):
+        random.Random(seed).shuffle(order)
+    chosen: list[int] = []
+    for rows in order:
+        if 0 < samples <= len(chosen):
+            break
+        chosen += rows
+    return sorted(chosen)
+
+
+def _row_text(row: dict, spec: DatasetSpec, cols: dict[str, str | None]) -> tuple[str, list[str]]:
+    if spec.prompt is not None:
+        from hawkcli.data.prompts import BUILDERS
+
+        return BUILDERS[spec.prompt](row)
+    return str(row[cols["question"]]), _answers(row[cols["answer"]])
+
+
+def _image_rows(
+    ds: Any, spec: DatasetSpec, samples: int, seed: int, base: Path | None, source: str, images: Any = None
+) -> list[Example]:
+    import sys
+
+    image_col = _column(ds, "image", source, required=images is None)
+    cols = {role: None if spec.prompt else _column(ds, role, source) for role in ("question", "answer")}
+    id_col = _column(ds, "id", source, required=False)
+    task_col = (
+        spec.task_column if spec.task_column in ds.column_names else ("task" if "task" in ds.column_names else None)
+    )
+    examples, imageless = [], 0
+    for i in choose_rows(ds, spec, samples, seed):
         row = ds[i]
-        question = str(row[cols["question"]])
-        if spec.prompt_suffix:
-            question = f"{question}\n{spec.prompt_suffix}"
+        value = images(row[spec.images.key]) if images is not None else row[image_col]
+        if value is None:
+            imageless += 1  # e.g. ScienceQA-FULL's text-only questions: no visual tokens to prune
+            continue
+        question, answers = _row_text(row, spec, cols)
         examples.append(
             Example(
                 id=str(row[id_col]) if id_col else str(i),
-                image=_image(row[cols["image"]], base, source),
+                image=_image(value, base, source),
                 question=question,
-                answers=_answers(row[cols["answer"]]),
+                answers=answers,
                 task=str(row[task_col]) if task_col else "",
+                group=str(row[spec.group_column]) if spec.group_column else "",
             )
         )
+    if imageless:
+        sys.stderr.write(f"hawk: {source}: left out {imageless} chosen rows without an image (nothing to prune)\n")
     return examples
 
 
@@ -261,8 +317,8 @@ def _local_video_rows(
     ds: Any, spec: DatasetSpec, samples: int, seed: int, base: Path | None, source: str
 ) -> list[Example]:
     """A local video set: rows of {"video": clip file or frame folder (relative to the data), question, answer}."""
-    cols = {role: _column(ds, spec, role, source) for role in ("question", "answer")}
-    id_col = _column(ds, spec, "id", source, required=False)
+    cols = {role: _column(ds, role, source) for role in ("question", "answer")}
+    id_col = _column(ds, "id", source, required=False)
     examples = []
     for i in choose_indices(len(ds), samples, seed):
         row = ds[i]

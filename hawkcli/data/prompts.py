@@ -1,12 +1,19 @@
-"""Multiple-choice prompts exactly as lmms-eval 0.7.3 writes them (default model prompts), with the answer
-turned into the option letter its scorer compares against.
+"""Prompts and targets exactly as lmms-eval 0.7.3 builds them (its default model prompts): `doc_to_text`
+and `doc_to_target` of each task, one builder per benchmark, `(row) -> (prompt, references)`.
 
-- videomme (`tasks/videomme/utils.py::videomme_doc_to_text`): the option instruction, the question,
-  the options (already "A. …"), then the default post prompt, which starts with a newline (so a blank
-  line precedes it). The answer column is already a letter.
-- mvbench (`tasks/mvbench/utils.py`): "Question:" (no space) + question + "\\nOption:\\n" + "(A) cand\\n"
-  per candidate + "Only give the best option.\\n"; the answer column holds the correct candidate's text,
-  scored as the letter of the first candidate equal to it.
+- chartqa: question + "\\nAnswer the question with a single word."
+- textvqa: `question.capitalize()` (the rest lower-cased, as str.capitalize does) + the short-answer
+  post prompt; the ten `answers`.
+- docvqa, gqa: question + short-answer post prompt; docvqa's `answers` list, gqa's `answer`.
+- pope: `question.strip()` + short-answer post prompt.
+- mme: `question.strip()` without " Please answer yes or no." + short-answer post prompt.
+- scienceqa: "Context: {hint}\\n" (only with a hint) + question + "\\nA. …\\nB. …" + the letter
+  instruction; the integer answer becomes its letter.
+- realworldqa: the question as stored (it carries its options and instruction), stripped.
+- videomme: the option instruction, the question, the options (already "A. …"), then the default post
+  prompt, which starts with a newline (so a blank line precedes it). The answer column is already a letter.
+- mvbench: "Question:" (no space) + question + "\\nOption:\\n" + "(A) cand\\n" per candidate + "Only give
+  the best option.\\n"; the answer column holds the correct candidate's text, scored as its letter.
 """
 
 from __future__ import annotations
@@ -14,11 +21,15 @@ from __future__ import annotations
 import string
 from typing import Any
 
+SHORT_ANSWER = "\nAnswer the question using a single word or phrase."
+SINGLE_WORD = "\nAnswer the question with a single word."
+LETTER = "\nAnswer with the option's letter from the given choices directly."
+MME_SUFFIX = " Please answer yes or no."
+
 VIDEOMME_INSTRUCTION = (
     "Select the best answer to the following multiple-choice question based on the video and the subtitles. "
     "Respond with only the letter (A, B, C, or D) of the correct option."
 )
-VIDEOMME_POST = "\nAnswer with the option's letter from the given choices directly."
 MVBENCH_POST = "Only give the best option.\n"
 
 # lmms-eval's mvbench DATA_LIST: the folder under $HF_HOME/mvbench_video holding each subtask's clips.
@@ -42,7 +53,7 @@ MVBENCH_FOLDERS = {
 
 def videomme(row: dict[str, Any]) -> tuple[str, list[str]]:
     question = row["question"] + "\n" + "\n".join(row["options"])
-    return f"{VIDEOMME_INSTRUCTION}\n{question}\n{VIDEOMME_POST}", [str(row["answer"])]
+    return f"{VIDEOMME_INSTRUCTION}\n{question}\n{LETTER}", [str(row["answer"])]
 
 
 def mvbench(row: dict[str, Any]) -> tuple[str, list[str]]:
@@ -52,4 +63,50 @@ def mvbench(row: dict[str, Any]) -> tuple[str, list[str]]:
     return "Question:" + row["question"] + "\nOption:\n" + options + MVBENCH_POST, [answer]
 
 
-BUILDERS = {"videomme": videomme, "mvbench": mvbench}
+def chartqa(row: dict[str, Any]) -> tuple[str, list[str]]:
+    return row["question"] + SINGLE_WORD, [str(row["answer"])]
+
+
+def textvqa(row: dict[str, Any]) -> tuple[str, list[str]]:
+    return row["question"].capitalize() + SHORT_ANSWER, [str(a) for a in row["answers"]]
+
+
+def docvqa(row: dict[str, Any]) -> tuple[str, list[str]]:
+    return row["question"] + SHORT_ANSWER, [str(a) for a in row["answers"]]
+
+
+def gqa(row: dict[str, Any]) -> tuple[str, list[str]]:
+    return row["question"] + SHORT_ANSWER, [str(row["answer"])]
+
+
+def pope(row: dict[str, Any]) -> tuple[str, list[str]]:
+    return row["question"].strip() + SHORT_ANSWER, [str(row["answer"])]
+
+
+def mme(row: dict[str, Any]) -> tuple[str, list[str]]:
+    return row["question"].strip().replace(MME_SUFFIX, "") + SHORT_ANSWER, [str(row["answer"])]
+
+
+def scienceqa(row: dict[str, Any]) -> tuple[str, list[str]]:
+    letters = [chr(ord("A") + i) for i in range(len(row["choices"]))]
+    options = "\n".join(f"{letter}. {choice}" for letter, choice in zip(letters, row["choices"], strict=True))
+    context = f"Context: {row['hint']}\n" if row["hint"] else ""
+    return f"{context}{row['question']}\n{options}{LETTER}", [letters[int(row["answer"])]]
+
+
+def realworldqa(row: dict[str, Any]) -> tuple[str, list[str]]:
+    return row["question"].strip(), [str(row["answer"])]
+
+
+BUILDERS = {
+    "chartqa": chartqa,
+    "textvqa": textvqa,
+    "docvqa": docvqa,
+    "gqa": gqa,
+    "pope": pope,
+    "mme": mme,
+    "scienceqa": scienceqa,
+    "realworldqa": realworldqa,
+    "videomme": videomme,
+    "mvbench": mvbench,
+}

@@ -199,6 +199,22 @@ class VLInputs:
             target[row, -n:] = True  # left padding puts every answer at the end of its row
         return inputs, target
 
+    def with_continuations(
+        self, visuals: list[Any], questions: list[str], continuations: list[str]
+    ) -> tuple[Any, list[int]]:
+        """Inputs of prompt + continuation (nothing after it), and per row how many trailing tokens the
+        continuation became. It is counted in context — tokens of prompt + continuation less those of the
+        prompt — because a tokenizer may merge across the seam."""
+        rows = [as_visuals(v) for v in visuals]
+        prompts = [self.prompt(q, v) for q, v in zip(questions, rows, strict=True)]
+        texts = [p + c for p, c in zip(prompts, continuations, strict=True)]
+
+        def count(text: str) -> int:
+            return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+        lengths = [count(t) - count(p) for t, p in zip(texts, prompts, strict=True)]
+        return self._encode(texts, rows), lengths
+
     def _build(self, texts: list[str], rows: list[Any]) -> Any:
         from transformers import BatchFeature
 

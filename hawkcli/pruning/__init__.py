@@ -43,7 +43,14 @@ def _refuse_labels(module: Any, args: tuple, kwargs: dict) -> None:
 
 
 def _hooks(
-    model: Any, adapter: Any, method: Any, keep: float, seed: int, stats: PruneStats, per_frame: bool
+    model: Any,
+    adapter: Any,
+    method: Any,
+    keep: float,
+    seed: int,
+    stats: PruneStats,
+    per_frame: bool,
+    continuation_tokens: list[int] | None,
 ) -> tuple[list, Captured]:
     reason = refusal(adapter, method, per_frame)  # the one check `hawk compare` also asks before building its arms
     if reason:
@@ -51,7 +58,7 @@ def _hooks(
     text_model = adapter.text_model()
     calls = convention_for(text_model)
     captured = Captured()
-    selector = Selector(adapter, method, keep, seed, captured, stats, per_frame)
+    selector = Selector(adapter, method, keep, seed, captured, stats, per_frame, continuation_tokens)
     before = BeforeDecoder(adapter, calls, selector, captured, stats)
     handles = [
         model.register_forward_pre_hook(_refuse_labels, with_kwargs=True),
@@ -121,6 +128,7 @@ def prune(
     profile: Any = None,
     seed: int = 0,
     per_frame: bool = False,
+    continuation_tokens: list[int] | None = None,
     **options: Any,
 ) -> Iterator[PruneStats]:
     """Prune visual tokens at prefill for every forward / generate inside the block.
@@ -134,6 +142,9 @@ def prune(
         seed: for seeded methods.
         per_frame: apply `keep` to every image and video temporal step on its own instead of to all of a
             prompt's visual tokens together (same total up to rounding).
+        continuation_tokens: for scoring a continuation by teacher forcing: per row, how many trailing tokens
+            are the continuation. They are left out of the text query that scores the visual tokens, so what
+            is scored never decides what the model sees.
         options: method-specific options (e.g. `normalization="softmax"` for hawk).
 
     Yields:
@@ -145,7 +156,7 @@ def prune(
     weights = resolve_head_weights(method, profile, adapter.num_heads)
     pruning_method = create(method, head_weights=weights, **options)
     stats = PruneStats(method=method, keep=keep if pruning_method.prunes else 1.0)
-    handles, captured = _hooks(model, adapter, pruning_method, keep, seed, stats, per_frame)
+    handles, captured = _hooks(model, adapter, pruning_method, keep, seed, stats, per_frame, continuation_tokens)
     had_own = "_update_model_kwargs_for_generation" in vars(model)
     previous = vars(model).get("_update_model_kwargs_for_generation")
     model._update_model_kwargs_for_generation = wrap_update(model._update_model_kwargs_for_generation, captured)

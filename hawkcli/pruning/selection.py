@@ -26,8 +26,11 @@ class Selector:
         captured: Captured,
         stats: PruneStats,
         per_frame: bool = False,
+        continuation_tokens: list[int] | None = None,
     ):
         self.adapter = adapter
+        # Per row, trailing tokens that are a continuation being scored (teacher forcing): never query text.
+        self.continuation_tokens = continuation_tokens
         self.method = method
         self.keep = keep
         self.seed = seed
@@ -53,7 +56,7 @@ class Selector:
         rows, stats = [], []
         for b, segments in enumerate(all_segments):
             vis_pos = (visual[b] & valid[b]).nonzero().flatten()
-            query = self.adapter.query_mask(ids[b]) & valid[b]
+            query = self._query(ids[b], b) & valid[b]
             n = vis_pos.numel()
             ctx = SelectionContext(
                 self.adapter,
@@ -82,6 +85,13 @@ class Selector:
         self.saliency.clear()
         self.captured.towers.clear()
         return rows
+
+    def _query(self, row: torch.Tensor, b: int) -> torch.Tensor:
+        """The row's text query, found as if the continuation being scored (if any) were not there."""
+        tail = self.continuation_tokens[b] if self.continuation_tokens else 0
+        query = torch.zeros_like(row, dtype=torch.bool)
+        query[: row.numel() - tail] = self.adapter.query_mask(row[: row.numel() - tail])
+        return query
 
     def _choose(self, ctx: SelectionContext, n: int) -> torch.Tensor:
         if n == 0:
