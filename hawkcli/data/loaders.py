@@ -115,6 +115,7 @@ def _quiet_datasets() -> Any:
 
 def _hub(source: str, spec: DatasetSpec, split: str | None, samples: int, seed: int) -> LoadedDataset:
     datasets = _quiet_datasets()
+    _offline_if_unreachable(datasets)
 
     config = spec.config
     if spec.configs_by_name and split:
@@ -124,24 +125,67 @@ def _hub(source: str, spec: DatasetSpec, split: str | None, samples: int, seed: 
     errors = []
     for hub_id in spec.hub_ids:
         try:
-            ds = datasets.load_dataset(hub_id, config, split=split, revision=spec.revision)
+            ds, where = _load_hub(datasets, hub_id, config, split, spec.revision)
         except Exception as err:  # datasets raises many types (network, missing split, auth, not cached)
             errors.append(f"{hub_id}: {first_line(err)}")
             continue
-        images = _joined_images(datasets, hub_id, spec, source)
+        images = _joined_images(datasets, where, spec, source)
         return LoadedDataset(source, spec, split, _examples(ds, spec, samples, seed, None, source, images))
     raise HawkError(f"cannot load dataset {source!r} ({'; '.join(errors)})")
 
 
-def _joined_images(datasets: Any, hub_id: str, spec: DatasetSpec, source: str) -> Any:
+def _offline_if_unreachable(datasets: Any) -> None:
+    """Without a network `datasets` retries every hub call for ~25 s; ask once and read the caches instead."""
+    from hawkcli.models import hub
+
+    if hub.offline() or datasets.config.HF_HUB_OFFLINE:
+        datasets.config.HF_HUB_OFFLINE = True  # HF_HUB_OFFLINE set after `datasets` was imported
+        return
+    if not hub.reachable():
+        import sys
+
+        sys.stderr.write(f"hawk: the hub ({hub.endpoint()}) is unreachable; reading datasets from the local caches\n")
+        hub.go_offline()
+        datasets.config.HF_HUB_OFFLINE = True
+
+
+def _load_hub(datasets: Any, hub_id: str, config: str | None, split: str, revision: str | None) -> tuple[Any, str]:
+    """A hub dataset, and the path its other configs load from. Offline, datasets 5.x reads only what an
+    earlier `load_dataset` prepared (under $HF_HOME/datasets); a repository that was only downloaded
+    (`hf download --repo-type dataset`, `snapshot_download`) sits in the hub cache, and is read from there."""
+    try:
+        return datasets.load_dataset(hub_id, config, split=split, revision=revision), hub_id
+    except Exception as err:
+        if not datasets.config.HF_HUB_OFFLINE:
+            raise
+        folder = _snapshot(hub_id, revision)
+        if folder is None:
+            if isinstance(err, ConnectionError):  # what datasets raises offline for a repository it never prepared
+                raise HawkError(
+                    f"offline, and neither {datasets.config.HF_DATASETS_CACHE} nor the hub cache holds it"
+                ) from err
+            raise
+        return datasets.load_dataset(folder, config, split=split), folder
+
+
+def _snapshot(hub_id: str, revision: str | None) -> str | None:
+    from huggingface_hub import snapshot_download
+
+    try:
+        return snapshot_download(hub_id, repo_type="dataset", revision=revision, local_files_only=True)
+    except Exception:  # not in the hub cache (LocalEntryNotFoundError and kin)
+        return None
+
+
+def _joined_images(datasets: Any, where: str, spec: DatasetSpec, source: str) -> Any:
     """GQA-style image rows from their own config, looked up by id (`None` when the spec has no join)."""
     join = spec.images
     if join is None:
         return None
     try:
-        images = datasets.load_dataset(hub_id, join.config, split=join.split, revision=spec.revision)
+        images = datasets.load_dataset(where, join.config, split=join.split, revision=spec.revision)
     except Exception as err:
-        raise HawkError(f"cannot load the images of {source!r} ({hub_id} {join.config}: {first_line(err)})") from err
+        raise HawkError(f"cannot load the images of {source!r} ({where} {join.config}: {first_line(err)})") from err
     # Only the id column is read here; an image is decoded when its question is chosen.
     index = {str(image_id): i for i, image_id in enumerate(images[join.id_column])}
     return lambda image_id: images[index[str(image_id)]]["image"] if str(image_id) in index else None
@@ -291,6 +335,8 @@ def _image_rows(
         spec.task_column if spec.task_column in ds.column_names else ("task" if "task" in ds.column_names else None)
     )
     examples, imageless = [], 0
+    # MME's question_id names the image, shared by its two questions: results are keyed by sample id.
+    unique_ids = id_col is not None and len(set(ds[id_col])) == len(ds)
     for i in choose_rows(ds, spec, samples, seed):
         row = ds[i]
         value = images(row[spec.images.key]) if images is not None else row[image_col]
@@ -300,7 +346,7 @@ def _image_rows(
         question, answers = _row_text(row, spec, cols)
         examples.append(
             Example(
-                id=str(row[id_col]) if id_col else str(i),
+                id=(str(row[id_col]) if unique_ids else f"{row[id_col]}#{i}") if id_col else str(i),
                 image=_image(value, base, source),
                 question=question,
                 answers=answers,
