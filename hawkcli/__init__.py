@@ -1,6 +1,10 @@
 """hawk: head importance-aware visual token pruning for vision-language models.
 
-Importing this package is cheap (no torch); `hawkcli.prune` loads the heavy parts on first use.
+    import hawkcli
+    session = hawkcli.load("qwen2.5-vl-7b", method="hawk", keep=0.2)
+    [answer] = session.generate([hawkcli.Prompt("What is shown?", images=[image])])
+
+Importing this package is cheap (no torch); the names below load the heavy parts on first use.
 """
 
 from __future__ import annotations
@@ -9,13 +13,23 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "prune"]
+# public name → the module that defines it
+_LAZY = {
+    "load": "hawkcli.session",
+    "Session": "hawkcli.session",
+    "Generation": "hawkcli.session",
+    "Prompt": "hawkcli.requests",
+    "GenerationConfig": "hawkcli.requests",
+    "prune": "hawkcli.pruning",
+}
+
+__all__ = ["__version__", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:
     # Lazy so that `hawk --version` and `import hawkcli` never pull in torch.
-    if name == "prune":
-        from hawkcli.pruning import prune
+    if name in _LAZY:
+        import importlib
 
-        return prune
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'hawkcli' has no attribute {name!r}")

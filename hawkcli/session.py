@@ -11,10 +11,11 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 
@@ -38,6 +39,16 @@ class Generation:
     scoring_ms: float  # the method's selection + gather time
     total_ms: float  # the whole generate call (of the batch the prompt was in)
     batch_size: int
+
+
+class LogLikelihood(NamedTuple):
+    """log P(continuation | prompt), whether greedy decoding gives exactly the continuation, its length in
+    tokens, and what pruning did for the prompt."""
+
+    logprob: float
+    is_greedy: bool
+    tokens: int
+    stats: RowStats
 
 
 @dataclass
@@ -186,7 +197,7 @@ class Session:
         chosen = [as_prompt(p) for p in prompts]
         return self.generations(self.run(chosen, config), config)
 
-    def loglikelihood(self, prompts: list[Prompt | list[dict]], continuations: list[str]) -> list[tuple[float, bool]]:
+    def loglikelihood(self, prompts: list[Prompt | list[dict]], continuations: list[str]) -> list[LogLikelihood]:
         """For each prompt, log P(continuation | prompt) under the pruned model and whether greedy decoding
         would produce exactly the continuation. The continuation follows the assistant turn's opening; it
         is left out of the query that scores the visual tokens."""
@@ -196,19 +207,20 @@ class Session:
         shown = [self.visuals(p) for p in chosen]
         inputs, lengths = self.processor.with_continuations(shown, [p.text for p in chosen], continuations)
         inputs = inputs.to(self.loaded.device)
-        with torch.inference_mode(), self._prune(lengths):
+        with torch.inference_mode(), self._prune(lengths) as stats:
             logits = self.loaded.model(**inputs).logits.float()
         ids = inputs["input_ids"]
         results = []
         for row, n in enumerate(lengths):
             if n == 0:
-                results.append((0.0, True))
+                results.append(LogLikelihood(0.0, True, 0, stats.rows[row]))
                 continue
             # Text after the visual tokens is never pruned, so the last n + 1 logits stay aligned with the ids.
             logprobs = torch.log_softmax(logits[row, -n - 1 : -1], dim=-1)
             target = ids[row, -n:]
             picked = logprobs.gather(-1, target[:, None]).squeeze(-1)
-            results.append((float(picked.sum()), bool((logprobs.argmax(-1) == target).all())))
+            greedy = bool((logprobs.argmax(-1) == target).all())
+            results.append(LogLikelihood(float(picked.sum()), greedy, n, stats.rows[row]))
         return results
 
 
@@ -252,7 +264,7 @@ def load(
     load_config(load_options)  # an unknown or unsupported model is reported before any profile question
     resolved_profile = resolve_profile(method, profile, load_options.model)
     loaded = load_model(load_options)
-    if resolved_profile is not None:
+    if hasattr(resolved_profile, "head_weights"):
         announce_profile(resolved_profile, loaded.model_id, loaded.adapter.num_heads, force)
     reason = refusal(loaded.adapter, create(method, **chosen), per_frame)
     if reason:
@@ -272,8 +284,8 @@ def resolve_profile(method: str, profile: Any, model_name: str) -> Any:
             raise HawkError(f"a profile only applies to methods that use one; {method} does not")
         return None
     if profile is not None:
-        if hasattr(profile, "head_weights"):
-            return profile
+        if not isinstance(profile, (str, os.PathLike)):
+            return profile  # a loaded Profile, or a [heads] weight vector (checked when pruning starts)
         chosen = profiles.load(profile)
         profiles.check_weights(chosen.head_weights(0), f"profile {chosen.path}")
         chosen.reason = "--profile"

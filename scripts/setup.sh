@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv with hawk and its test tools, at the exact versions in constraints.txt (the set the suite
-# last passed on). torch is installed first, pinned, so pip never pulls a multi-gigabyte CUDA build on a
+# Create .venv with hawk, its test tools and lmms-eval (for the plugin's tests), at the exact versions in
+# constraints.txt (the set the suite last passed on). torch is installed first, pinned, so pip never pulls a multi-gigabyte CUDA build on a
 # CPU machine. GPU users: TORCH_SPEC="torch==2.13.0" with your index, or TORCH_SPEC=skip to keep a torch
 # you installed yourself (then the torch pin of constraints.txt is left out).
 set -euo pipefail
@@ -21,5 +21,8 @@ pip=("$venv/bin/python" -m pip install --quiet --constraint "$constraints")
 if [ "$torch_spec" != "skip" ]; then
   "${pip[@]}" "$torch_spec"
 fi
-"${pip[@]}" -e '.[test]'
+"${pip[@]}" -e '.[test,lmms]'
+# lmms-eval declares torch, torchvision and ~60 more packages it does not need to run hawk's model class;
+# without its dependencies it keeps the torch above (README, "Evaluate with lmms-eval").
+"${pip[@]}" --no-deps lmms_eval
 "$venv/bin/hawk" --version
