@@ -33,6 +33,11 @@ after Ctrl-C or a crash, and adding a method computes only that method. An arm (
 is reported and skipped; the others finish and the table is printed. Latency: median over samples after
 a warm-up, pruning overhead included (and shown on its own as "select ms"). "mem MB" is the CUDA peak
 above the loaded model; on a CPU it is not measured ("—").
+
+Named benchmarks (chartqa, textvqa, docvqa, gqa, pope, mme, scienceqa, realworldqa, videomme,
+mvbench:<subtask>) are read, prompted and scored as their lmms-eval 0.7.3 tasks are, from the hub or,
+offline (--offline, HF_HUB_OFFLINE=1), from the local Hugging Face caches; a second table prints the
+benchmark's own numbers (e.g. POPE F1, MME perception / cognition) as lmms-eval reports them.
 """
     + EXIT_CODES_HELP
 )
