@@ -15,6 +15,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import torch
@@ -122,7 +123,7 @@ class Session:
         """The prompt's images and videos as the model's family reads them (clip paths sampled here)."""
         from hawkcli.inputs import open_rgb, to_rgb
 
-        images = [to_rgb(im) if hasattr(im, "convert") else open_rgb(im, str(im)) for im in prompt.images]
+        images = [to_rgb(im) if hasattr(im, "convert") else open_rgb(Path(im), str(im)) for im in prompt.images]
         return Visuals(images, [self._video(v) for v in prompt.videos])
 
     def _video(self, value: Any) -> Video:

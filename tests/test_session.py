@@ -97,3 +97,12 @@ def test_load_refuses_in_one_line_before_generating():
         hawkcli.load("hawk-demo", method="fastv", options={"depth": 2})
     with pytest.raises(InputError, match="one user message"):
         Prompt.from_messages([{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}])
+
+
+def test_image_paths_read_like_pil_images(demo, tmp_path):
+    prompt = _synth()
+    prompt.images[0].save(tmp_path / "x.png")
+    by_path = demo.generate([Prompt(prompt.text, images=[str(tmp_path / "x.png")])])[0]
+    assert by_path.text == demo.generate([prompt])[0].text
+    with pytest.raises(InputError, match="no such file"):
+        demo.generate([Prompt(prompt.text, images=[str(tmp_path / "nope.png")])])

@@ -149,7 +149,7 @@ def _compare(capsys, tmp_path, name: str) -> tuple[list[dict], dict]:
     return records, row
 
 
-@pytest.mark.parametrize("name", ["pope", "mme", "chartqa"])
+@pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_compare_reports_the_benchmarks_numbers(hub_home, tmp_path, capsys, name):
     hub_cache.write_prepared(hub_home, name)
     records, row = _compare(capsys, tmp_path, name)
@@ -174,18 +174,21 @@ def test_compare_reports_the_benchmarks_numbers(hub_home, tmp_path, capsys, name
     if name == "chartqa":
         assert row["metrics"]["relaxed_human_split"] == scores[0]
         assert row["metrics"]["relaxed_augmented_split"] == pytest.approx((scores[1] + scores[2]) / 2)
+    if name in ("textvqa", "docvqa", "gqa", "scienceqa", "realworldqa"):  # one number: the mean score
+        assert list(row["metrics"].values()) == [pytest.approx(row["accuracy"])]
     assert row["metrics"] == aggregates.aggregate(SPECS[name].aggregate, records)
 
 
-def test_profile_calibrates_on_a_cached_benchmark(hub_home, tmp_path, capsys):
+@pytest.mark.parametrize(("name", "layout"), [("docvqa", "downloaded"), ("gqa", "prepared")])
+def test_profile_calibrates_on_a_cached_benchmark(hub_home, tmp_path, name, layout):
     from hawkcli import profiles
 
-    hub_cache.write_downloaded(hub_home, "docvqa")
-    out = tmp_path / "docvqa-profile.safetensors"
-    assert main(["profile", "--calib", "docvqa", "--samples", "2", "-o", str(out)]) == 0
+    WRITERS[layout](hub_home, name)
+    out = tmp_path / f"{name}-profile.safetensors"
+    assert main(["profile", "--calib", name, "--samples", "2", "-o", str(out)]) == 0
     meta = profiles.load(str(out)).metadata
-    assert meta["hawk.calib.datasets"] == "docvqa" and meta["hawk.calib.splits"] == "validation"
-    assert meta["hawk.calib.samples"] == "2" and meta["hawk.calib.prompts"] == "docvqa"
+    assert meta["hawk.calib.datasets"] == name and meta["hawk.calib.splits"] == SPECS[name].split
+    assert meta["hawk.calib.samples"] == "2" and meta["hawk.calib.prompts"] == name
 
 
 def test_a_cluster_user_reads_the_hub_cache_with_hf_hub_offline(tmp_path):
