@@ -61,8 +61,11 @@ if [ "$mode" = oldest ]; then
   "${pip[@]}" --no-deps -e .
   "${pip[@]}" "${reqs[@]}"
 else
-  "${pip[@]}" -e '.[test,lmms]'
-  "${pip[@]}" --upgrade --upgrade-strategy eager "${reqs[@]}" || true
+  # accelerate depends on torch: hold torch at TORCH_SPEC's build, or the eager upgrade pulls a CUDA wheel.
+  keep_torch="$(mktemp)"
+  "$venv/bin/python" -c 'from importlib.metadata import version; print("torch==" + version("torch"))' >"$keep_torch"
+  "${pip[@]}" -c "$keep_torch" -e '.[test,lmms]'
+  "${pip[@]}" -c "$keep_torch" --upgrade --upgrade-strategy eager "${reqs[@]}" || true
 fi
 # The plugin's tests need lmms-eval, installed without the torch / torchvision it declares (as setup.sh does);
 # its own unmet requirements are then expected, and left out of pip check.
