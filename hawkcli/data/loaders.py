@@ -62,11 +62,13 @@ def choose_indices(total: int, samples: int, seed: int) -> list[int]:
 
 
 def load(source: str, samples: int = 256, seed: int = 0) -> LoadedDataset:
-    from hawkcli.data import synth, synth_video
+    from hawkcli.data import scenes, synth, synth_video
 
     name, split = parse_source(source)
     if name in synth.DATASETS:
         return _synth(source, name, split or SPECS[name].split, samples, seed)
+    if name in scenes.DATASETS:
+        return _scenes(source, name, split or SPECS[name].split, samples, seed)
     if name == synth_video.NAME:
         return _synth_video(source, split or SPECS[name].split, samples, seed)
     if name in SPECS:
@@ -87,6 +89,19 @@ def _synth(source: str, name: str, split: str, samples: int, seed: int) -> Loade
     examples = []
     for i in range(n):
         s = synth.sample(split, i, seed=seed, tasks=synth.DATASETS[name])
+        examples.append(Example(s.id, s.image, s.question, [s.answer], s.task))
+    return LoadedDataset(source, SPECS[name], split, examples)
+
+
+def _scenes(source: str, name: str, split: str, samples: int, seed: int) -> LoadedDataset:
+    from hawkcli.data import scenes
+
+    splits = scenes.DATASETS[name]
+    if split not in splits:
+        raise InputError(f"{name} has no split {split!r} (splits: {', '.join(splits)})")
+    examples = []
+    for i in range(samples if samples > 0 else 256):
+        s = scenes.sample(splits[split], i, seed=seed)
         examples.append(Example(s.id, s.image, s.question, [s.answer], s.task))
     return LoadedDataset(source, SPECS[name], split, examples)
 

@@ -139,6 +139,11 @@ SPECS: dict[str, DatasetSpec] = {
         # Generated locally by hawkcli.data.synth; questions already ask for one word.
         DatasetSpec("synth", split="calib"),
         DatasetSpec("synth-full", split="calib"),
+        # hawkcli.data.scenes: free pictures of any size (training distribution), the held-out
+        # "user-like" set and the cluttered hard set.
+        DatasetSpec("synth-scenes", split="test"),
+        DatasetSpec("synth-user", split="test"),
+        DatasetSpec("synth-hard", split="test"),
         # lmms-eval's `videomme` task: clips extracted to $HF_HOME/videomme/data/<videoID>.mp4 (.MP4, .mkv).
         DatasetSpec(
             "videomme",

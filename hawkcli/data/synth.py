@@ -97,11 +97,11 @@ def vocabulary() -> list[str]:
     return list(dict.fromkeys(words))
 
 
-def _draw_shape(draw: ImageDraw.ImageDraw, obj: SynthObject) -> None:
+def _draw_shape(draw: ImageDraw.ImageDraw, obj: SynthObject, fill: tuple[int, int, int] | None = None) -> None:
     x0, y0, x1, y1 = obj.box
     s = obj.size
     cx, cy = x0 + s / 2, y0 + s / 2
-    fill = COLOURS[obj.colour]
+    fill = fill or COLOURS[obj.colour]
     if obj.shape == "circle":
         draw.ellipse(obj.box, fill=fill)
     elif obj.shape == "square":

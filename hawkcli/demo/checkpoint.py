@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 SPECIAL_TOKENS = [
     "<|endoftext|>",
@@ -64,8 +65,9 @@ class CheckpointSpec:
     seed: int = 0
 
 
-def build_tokenizer(words: list[str]):
-    """A word-level fast tokenizer whose special tokens match Qwen2-VL's."""
+def build_tokenizer(words: list[str], normalizer: Any = None):
+    """A word-level fast tokenizer whose special tokens match Qwen2-VL's (`normalizer`: a 🤗 tokenizers
+    normaliser in place of plain lower-casing, e.g. `hawkcli.demo.phrasing.normalizer()`)."""
     from tokenizers import Tokenizer, decoders, normalizers, pre_tokenizers
     from tokenizers.models import WordLevel
     from transformers import PreTrainedTokenizerFast
@@ -74,7 +76,7 @@ def build_tokenizer(words: list[str]):
     for w in [*SPECIAL_TOKENS, *BASE_WORDS, *words]:
         vocab.setdefault(w, len(vocab))
     tok = Tokenizer(WordLevel(vocab, unk_token="<|unk|>"))
-    tok.normalizer = normalizers.Lowercase()
+    tok.normalizer = normalizer or normalizers.Lowercase()
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
     tok.decoder = decoders.WordPiece(prefix="##")  # joins words with spaces, like a word tokenizer should
     fast = PreTrainedTokenizerFast(

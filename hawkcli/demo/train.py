@@ -2,6 +2,8 @@
 
     python -m hawkcli.demo.train --out runs/hawk-demo --steps 6000          # start
     python -m hawkcli.demo.train --out runs/hawk-demo --steps 9000 --resume # continue
+    python -m hawkcli.demo.train --out runs/ft --init-from hawkcli/assets/hawk-demo --scene-share 0.7 \
+        --tasks colour,shape,count,exists --fillers 0.25 --steps 6000       # fine-tune on scenes
 
 Every `--save-every` steps the full training state (weights, optimizer, step) is written atomically
 to OUT/state.pt, and the weights are exported as a standard checkpoint folder to OUT/model, so a
@@ -19,11 +21,14 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 
-from hawkcli.data import synth
+from hawkcli.data import scenes, synth
 from hawkcli.demo.checkpoint import build_checkpoint
+from hawkcli.demo.labels import Labelled, from_scene, from_synth
+from hawkcli.demo.phrasing import FILLERS
 from hawkcli.demo.spec import demo_spec, tiny_spec
 from hawkcli.models.families.qwen2_vl import QwenVLInputs
 
@@ -33,12 +38,36 @@ def curriculum_max_objects(step: int, args: argparse.Namespace) -> int:
     return min(args.max_objects, 2 + step // args.curriculum_every)
 
 
-def batch_samples(step: int, args: argparse.Namespace) -> list[synth.SynthSample]:
+def _with_filler(question: str, rng: Any) -> str:
+    """The question with a word the model does not know (an `<|unk|>`) somewhere in it."""
+    words = question.split()
+    words.insert(int(rng.integers(len(words) + 1)), str(rng.choice(FILLERS)))
+    return " ".join(words)
+
+
+def batch_samples(step: int, args: argparse.Namespace) -> list[Labelled]:
+    """The step's batch: grid pictures from `synth` and, for `--scene-share` of it, `scenes` pictures."""
+    import numpy as np
+
     hi = curriculum_max_objects(step, args)
-    indices = [step * args.batch_size + j for j in range(args.batch_size)]
-    if args.train_pool:
-        indices = [i % args.train_pool for i in indices]
-    return [synth.sample("train", i, seed=args.seed, tasks=args.tasks, min_objects=1, max_objects=hi) for i in indices]
+    rng = np.random.default_rng([args.seed, step, 7])
+    out = []
+    for j in range(args.batch_size):
+        i = step * args.batch_size + j
+        if args.train_pool:
+            i %= args.train_pool
+        if rng.random() < args.scene_share:
+            scene_tasks = tuple(t for t in args.tasks if t in scenes.TASKS)
+            sample = from_scene(scenes.sample("train", i, seed=args.seed, tasks=scene_tasks))
+        else:
+            grid_tasks = args.grid_tasks or tuple(t for t in args.tasks if t in synth.TASKS)
+            sample = from_synth(
+                synth.sample("train", i, seed=args.seed, tasks=grid_tasks, min_objects=1, max_objects=hi)
+            )
+        if rng.random() < args.fillers:
+            sample.question = _with_filler(sample.question, rng)
+        out.append(sample)
+    return out
 
 
 class TokenProbe(torch.nn.Module):
@@ -48,25 +77,40 @@ class TokenProbe(torch.nn.Module):
     loss alone teaches it (DESIGN §7's trials never got there). The probe is not part of hawk-demo.
     """
 
-    def __init__(self, hidden: int) -> None:
+    def __init__(self, hidden: int, colours: tuple[str, ...] = tuple(synth.COLOURS)) -> None:
         super().__init__()
+        self.colour_names = colours
         self.shape = torch.nn.Linear(hidden, len(synth.SHAPES) + 1)
-        self.colour = torch.nn.Linear(hidden, len(synth.COLOURS) + 1)
+        self.colour = torch.nn.Linear(hidden, len(colours) + 1)
 
-    @staticmethod
-    def labels(samples: list[synth.SynthSample]) -> tuple[torch.Tensor, torch.Tensor]:
-        shapes = torch.zeros(len(samples), synth.GRID * synth.GRID, dtype=torch.long)
-        colours = torch.zeros_like(shapes)
-        colour_ids = {c: i + 1 for i, c in enumerate(synth.COLOURS)}
-        for b, s in enumerate(samples):
-            for o in s.objects:
-                cell = o.cell[0] * synth.GRID + o.cell[1]  # merged tokens come in raster order
-                shapes[b, cell] = synth.SHAPES.index(o.shape) + 1
-                colours[b, cell] = colour_ids[o.colour]
-        return shapes.flatten(), colours.flatten()
+    def adopt(self, state: dict) -> None:
+        """Start from another probe's weights: rows of classes both have (background first, then the
+        palette in order); the rest keep their fresh initialisation."""
+        with torch.no_grad():
+            for name in ("shape", "colour"):
+                layer = getattr(self, name)
+                weight, bias = state[f"{name}.weight"], state[f"{name}.bias"]
+                rows = min(layer.out_features, weight.shape[0])
+                layer.weight[:rows] = weight[:rows]
+                layer.bias[:rows] = bias[:rows]
 
-    def loss(self, features: torch.Tensor, samples: list[synth.SynthSample]) -> torch.Tensor:
-        shapes, colours = self.labels(samples)
+    def labels(self, samples: list[Labelled], grids: list[tuple[int, int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per merged visual token of every sample, in the vision tower's order: the shape and colour of
+        the object over it (0: background)."""
+        shapes, colours = [], []
+        colour_ids = {c: i + 1 for i, c in enumerate(self.colour_names)}
+        for s, grid in zip(samples, grids, strict=True):
+            shape_row = torch.zeros(grid[0] * grid[1], dtype=torch.long)
+            colour_row = torch.zeros_like(shape_row)
+            for (shape, colour, _), tokens in zip(s.objects, s.object_tokens(grid), strict=True):
+                shape_row[tokens] = synth.SHAPES.index(shape) + 1
+                colour_row[tokens] = colour_ids[colour]
+            shapes.append(shape_row)
+            colours.append(colour_row)
+        return torch.cat(shapes), torch.cat(colours)
+
+    def loss(self, features: torch.Tensor, samples: list[Labelled], grids: list[tuple[int, int]]) -> torch.Tensor:
+        shapes, colours = self.labels(samples, grids)
         ce = torch.nn.functional.cross_entropy
         return ce(self.shape(features), shapes) + ce(self.colour(features), colours)
 
@@ -90,7 +134,9 @@ class AttentionSupervision:
     def _capture(self, module, args, kwargs) -> None:
         self.inputs = {"hidden": kwargs.get("hidden_states", args[0] if args else None), **kwargs}
 
-    def loss(self, inputs: dict, target_mask: torch.Tensor, samples: list[synth.SynthSample]) -> torch.Tensor:
+    def loss(
+        self, inputs: dict, target_mask: torch.Tensor, samples: list[Labelled], grids: list[tuple[int, int]]
+    ) -> torch.Tensor:
         decoder = self.model.model.language_model.layers[self.layer]
         attn = decoder.self_attn
         hidden = self.inputs["hidden"]
@@ -105,8 +151,9 @@ class AttentionSupervision:
         q, k = rope(q, k, cos, sin)
         kv_head = self.head // (q.shape[1] // k.shape[1])
         losses = []
-        for row, s in enumerate(samples):
-            cells = [o.cell[0] * synth.GRID + o.cell[1] for o in synth.targets(s)]
+        for row, (s, grid) in enumerate(zip(samples, grids, strict=True)):
+            tokens = s.object_tokens(grid)
+            cells = sorted({t for i in s.referents for t in tokens[i]})
             if not cells:
                 continue
             last_prompt = int(target_mask[row].nonzero()[0]) - 1  # predicts the first answer token
@@ -118,18 +165,25 @@ class AttentionSupervision:
         return torch.stack(losses).mean() if losses else hidden.sum() * 0
 
 
-def dense_word_loss(logits: torch.Tensor, inputs: dict, samples: list[synth.SynthSample], tokenizer, image_token: int):
-    """Training-only: at each object's visual token the model's own output head names the object
+def dense_word_loss(
+    logits: torch.Tensor,
+    inputs: dict,
+    samples: list[Labelled],
+    grids: list[tuple[int, int]],
+    tokenizer,
+    image_token: int,
+):
+    """Training-only: at each object's visual tokens the model's own output head names the object
     (shape word and colour word, each with half the mass). Grounds the vocabulary in the visual tokens
     through the language model itself, which the answer readout then reuses."""
-    word_id = {w: tokenizer.convert_tokens_to_ids(w) for w in (*synth.SHAPES, *synth.COLOURS)}
     logp = logits.float().log_softmax(-1)
     terms = []
-    for row, s in enumerate(samples):
+    for row, (s, grid) in enumerate(zip(samples, grids, strict=True)):
         visual = (inputs["input_ids"][row] == image_token).nonzero().flatten()
-        for o in s.objects:
-            pos = visual[o.cell[0] * synth.GRID + o.cell[1]]
-            terms.append(-(logp[row, pos, word_id[o.shape]] + logp[row, pos, word_id[o.colour]]) / 2)
+        for (shape, colour, _), tokens in zip(s.objects, s.object_tokens(grid), strict=True):
+            pos = visual[tokens]
+            words = tokenizer.convert_tokens_to_ids([shape, colour])
+            terms.append(-(logp[row, pos, words[0]] + logp[row, pos, words[1]]).mean() / 2)
     return torch.stack(terms).mean()
 
 
@@ -141,7 +195,12 @@ class _VisionCapture:
         self.features = output.pooler_output
 
 
-def training_inputs(processor: QwenVLInputs, samples: list[synth.SynthSample]) -> tuple[dict, torch.Tensor]:
+def token_grids(inputs: dict, merge: int) -> list[tuple[int, int]]:
+    """(rows, cols) of merged visual tokens of each image, from the processor's patch grids."""
+    return [(int(h) // merge, int(w) // merge) for _, h, w in inputs["image_grid_thw"].tolist()]
+
+
+def training_inputs(processor: QwenVLInputs, samples: list[Labelled]) -> tuple[dict, torch.Tensor]:
     """Teacher-forced batch; loss on the answer tokens and the end-of-turn token only."""
     inputs, target = processor.with_answers(
         [s.image for s in samples], [s.question for s in samples], [s.answer for s in samples]
@@ -155,25 +214,36 @@ def evaluate(
     model, processor: QwenVLInputs, n: int, tasks: tuple[str, ...] = synth.TASKS, batch_size: int = 16
 ) -> dict[str, float]:
     """Greedy accuracy per task on the first `n` synth test samples."""
+    return accuracy(model, processor, [from_synth(synth.sample("test", i, tasks=tasks)) for i in range(n)], batch_size)
+
+
+@torch.no_grad()
+def accuracy(model, processor: QwenVLInputs, samples: list[Labelled], batch_size: int = 16) -> dict[str, float]:
+    """Greedy exact-match accuracy per task, and their mean."""
+    was_training = model.training
     model.eval()
     correct: dict[str, list[int]] = {}
-    samples = [synth.sample("test", i, tasks=tasks) for i in range(n)]
-    for i in range(0, n, batch_size):
+    for i in range(0, len(samples), batch_size):
         chunk = samples[i : i + batch_size]
         inputs = processor([s.image for s in chunk], [s.question for s in chunk])
         out = model.generate(**inputs, max_new_tokens=3, do_sample=False)
         for s, seq in zip(chunk, out[:, inputs["input_ids"].shape[1] :], strict=True):
             pred = processor.decode(seq)
             correct.setdefault(s.task, []).append(int(pred == s.answer))
-    model.train()
+    model.train(was_training)
     acc = {t: sum(v) / len(v) for t, v in sorted(correct.items())}
     acc["mean"] = sum(acc.values()) / len(acc)
     return acc
 
 
+def scene_accuracy(model, processor: QwenVLInputs, split: str, n: int, tasks: tuple[str, ...]) -> dict[str, float]:
+    chosen = tuple(t for t in tasks if t in scenes.TASKS)
+    return accuracy(model, processor, [from_scene(scenes.sample(split, i, tasks=chosen)) for i in range(n)])
+
+
 def parse_tasks(text: str) -> tuple[str, ...]:
     tasks = tuple(t.strip() for t in text.split(",") if t.strip())
-    unknown = [t for t in tasks if t not in synth.TASKS]
+    unknown = [t for t in tasks if t not in synth.TASKS and t not in scenes.TASKS]
     if unknown or not tasks:
         raise argparse.ArgumentTypeError(f"unknown synth task(s) {unknown}; tasks: {', '.join(synth.TASKS)}")
     return tasks
@@ -233,6 +303,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", choices=["demo", "tiny"], default="demo", help="tiny: a test-sized model")
     ap.add_argument("--train-pool", type=int, default=0, help="cycle over this many train samples (0: endless)")
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument(
+        "--init-from", type=Path, help="fine-tune this checkpoint folder (its vocabulary extended by the scenes')"
+    )
+    ap.add_argument(
+        "--init-probe", type=Path, help="a training state whose token probe starts this one (new colours start fresh)"
+    )
+    ap.add_argument("--scene-share", type=float, default=0.0, help="share of each batch drawn from `scenes`")
+    ap.add_argument(
+        "--grid-tasks", type=parse_tasks, default=None, help="tasks of the grid pictures (default: --tasks)"
+    )
+    ap.add_argument("--fillers", type=float, default=0.0, help="share of questions given an unknown filler word")
     args = ap.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -243,14 +324,22 @@ def main(argv: list[str] | None = None) -> int:
     init_dir = out / "init"
     state_path = out / "state.pt"
     if not (init_dir / "config.json").exists():
-        spec = demo_spec(args.seed)
-        if args.size == "tiny":
-            spec = tiny_spec(spec)
-        build_checkpoint(init_dir, spec)
+        if args.init_from is not None:
+            from hawkcli.demo.extend import extend_checkpoint
+
+            extend_checkpoint(args.init_from, init_dir, scenes.vocabulary())
+        else:
+            spec = demo_spec(args.seed)
+            if args.size == "tiny":
+                spec = tiny_spec(spec)
+            build_checkpoint(init_dir, spec)
     processor = QwenVLInputs.from_pretrained(str(init_dir))
     model = AutoModelForImageTextToText.from_pretrained(str(init_dir), dtype=torch.float32)
     model.train()
-    probe = TokenProbe(model.config.text_config.hidden_size)
+    colours = tuple(scenes.COLOURS) if args.scene_share > 0 else tuple(synth.COLOURS)
+    probe = TokenProbe(model.config.text_config.hidden_size, colours)
+    if args.init_probe is not None and not (args.resume and state_path.exists()):
+        probe.adopt(torch.load(args.init_probe, map_location="cpu", weights_only=True)["probe"])
     capture = _VisionCapture()
     model.model.visual.register_forward_hook(capture)
     pointer = AttentionSupervision(model, layer=model.config.text_config.num_hidden_layers - 1)
@@ -278,13 +367,14 @@ def main(argv: list[str] | None = None) -> int:
         inputs, target = training_inputs(processor, samples)
         outputs = model(**inputs)
         qa_loss = outputs.loss
+        grids = token_grids(inputs, model.config.vision_config.spatial_merge_size)
         dense = (
-            dense_word_loss(outputs.logits, inputs, samples, processor.tokenizer, model.config.image_token_id)
+            dense_word_loss(outputs.logits, inputs, samples, grids, processor.tokenizer, model.config.image_token_id)
             if args.dense_weight
             else torch.zeros(())
         )
-        aux = probe.loss(capture.features, samples) if args.aux_weight else torch.zeros(())
-        att = pointer.loss(inputs, target, samples) if args.attn_weight else torch.zeros(())
+        aux = probe.loss(capture.features, samples, grids) if args.aux_weight else torch.zeros(())
+        att = pointer.loss(inputs, target, samples, grids) if args.attn_weight else torch.zeros(())
         loss = qa_loss + args.aux_weight * aux + args.attn_weight * att + args.dense_weight * dense
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -301,7 +391,13 @@ def main(argv: list[str] | None = None) -> int:
             "dense": round(dense.item(), 4),
         }
         if step % args.eval_every == 0 or step == args.steps:
-            record["eval"] = evaluate(model, processor, args.eval_samples, args.tasks)
+            grid_tasks = args.grid_tasks or tuple(t for t in args.tasks if t in synth.TASKS)
+            record["eval"] = evaluate(model, processor, args.eval_samples, grid_tasks)
+            if args.scene_share > 0:
+                for split in ("test", "user"):
+                    record[f"eval_scenes_{split}"] = scene_accuracy(
+                        model, processor, split, args.eval_samples, args.tasks
+                    )
         record["elapsed_s"] = round(time.time() - started, 1)
         log.write(json.dumps(record) + "\n")
         log.flush()
