@@ -13,8 +13,8 @@ from pathlib import Path
 
 import torch
 
-from hawkcli.data import synth
-from hawkcli.demo.train import evaluate
+from hawkcli.data import scenes, synth
+from hawkcli.demo.train import evaluate, scene_accuracy
 from hawkcli.models.families.qwen2_vl import QwenVLInputs
 from hawkcli.models.loading import demo_path
 
@@ -31,12 +31,32 @@ FILES = (
 
 
 def model_card(
-    meta: dict, accuracy: dict[str, float], full: dict[str, float], n: int, hours: float, history: str = ""
+    meta: dict,
+    accuracy: dict[str, float],
+    full: dict[str, float],
+    n: int,
+    hours: float,
+    history: str = "",
+    free: dict[str, dict[str, float]] | None = None,
 ) -> str:
     args = meta["args"]
     rows = "\n".join(
         f"| {task} | {f'{accuracy[task]:.3f}' if task in accuracy else '—'} | {full[task]:.3f} |" for task in full
     )
+    free_rows = ""
+    if free:
+        names = list(free)
+        tasks = list(dict.fromkeys(t for acc in free.values() for t in acc))
+        table = "\n".join(
+            f"| {t} | " + " | ".join(f"{free[d][t]:.3f}" if t in free[d] else "—" for d in names) + " |" for t in tasks
+        )
+        free_rows = f"""
+Free pictures (`hawkcli.data.scenes`, first {n} samples each; `synth-user` is never trained on):
+
+| task | {" | ".join(f"`{d}:test`" for d in names)} |
+|---|{"---|" * len(names)}
+{table}
+"""
     return f"""# hawk-demo
 
 A small Qwen2.5-VL-architecture model (`Qwen2_5_VLForConditionalGeneration`, text hidden 256, 4
@@ -62,7 +82,7 @@ the tasks it did not learn. "mean" is over each dataset's own tasks.
 | task | `synth:test` | `synth-full:test` |
 |---|---|---|
 {rows}
-"""
+{free_rows}"""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,6 +98,12 @@ def main(argv: list[str] | None = None) -> int:
     processor = QwenVLInputs.from_pretrained(str(source))
     accuracy = evaluate(model, processor, args.eval_samples, synth.DEFAULT_TASKS)
     full = evaluate(model, processor, args.eval_samples, synth.TASKS)
+    free = None
+    if "scene_share" in meta["args"] and float(meta["args"]["scene_share"]) > 0:
+        free = {
+            name: scene_accuracy(model, processor, split["test"], args.eval_samples, scenes.TASKS)
+            for name, split in scenes.DATASETS.items()
+        }
     log = [json.loads(line) for line in (args.run / "train.log").read_text().splitlines()]
     hours = sum(
         r2["elapsed_s"] - r1["elapsed_s"]
@@ -92,9 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         (target / name).chmod(0o644)
     notes = Path("training/hawk-demo/HISTORY.md")
     history = "\n" + notes.read_text() if notes.exists() else ""
-    card = model_card(meta, accuracy, full, args.eval_samples, hours / 3600, history)
+    card = model_card(meta, accuracy, full, args.eval_samples, hours / 3600, history, free)
     (target / "README.md").write_text(card)
-    print(json.dumps({"synth": accuracy, "synth-full": full}, indent=2))
+    print(json.dumps({"synth": accuracy, "synth-full": full, **(free or {})}, indent=2))
     return 0
 
 
