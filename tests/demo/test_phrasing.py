@@ -31,3 +31,19 @@ def test_punctuation_splits_and_unknown_words_are_unk():
     assert said == meant
     assert tok.convert_tokens_to_ids("<|unk|>") in said
     assert not set(FILLERS) & set(scenes.vocabulary())  # fillers stay unknown: training teaches to skip them
+
+
+def test_the_shipped_tokenizer_normalises_and_the_model_answers_the_variant():
+    from transformers import AutoTokenizer
+
+    import hawkcli
+    from hawkcli.data import synth
+    from hawkcli.models.loading import demo_path
+
+    tok = AutoTokenizer.from_pretrained(demo_path())
+    assert tok("What color is the Cross?")["input_ids"] == tok("what colour is the cross ?")["input_ids"]
+    s = synth.sample("test", 0, tasks=synth.DATASETS["synth"])
+    session = hawkcli.load("hawk-demo", method="none", keep=1.0)
+    said, meant = session.generate([hawkcli.Prompt("What color is the Cross?", images=[s.image]),
+                                    hawkcli.Prompt(s.question, images=[s.image])])  # fmt: skip
+    assert said.text == meant.text == s.answer == "yellow"
