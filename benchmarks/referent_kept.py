@@ -20,7 +20,7 @@ from pathlib import Path
 import hawkcli
 from hawkcli.data import scenes, synth
 from hawkcli.demo.labels import from_scene, from_synth
-from hawkcli.demo.referents import measure
+from hawkcli.demo.referents import measure, referent_sets
 
 METHODS = "hawk,uniform,fastv,dart,vispruner,idsel,divprune,cdpruner,random"
 
@@ -43,10 +43,11 @@ def main() -> None:
     args = ap.parse_args()
     session = hawkcli.load(args.model, method="hawk", keep=1.0)
     chosen = samples(args.data, args.samples)
-    rows = [measure(session, chosen, "none", 1.0)]
+    referents = referent_sets(session, chosen)
+    rows = [measure(session, chosen, referents, "none", 1.0)]
     for method in args.methods.split(","):
         for keep in (float(k) for k in args.keep.split(",")):
-            rows.append(measure(session, chosen, method, keep))
+            rows.append(measure(session, chosen, referents, method, keep))
 
     def cell(v: float | None) -> str:
         return "—" if v is None else f"{v:.2f}"

@@ -26,7 +26,7 @@ from hawkcli.data.loaders import Example, LoadedDataset
 from hawkcli.data.metrics import METRICS
 from hawkcli.methods.registry import create
 from hawkcli.requests import GenerationConfig, Prompt
-from hawkcli.session import Ran, Session
+from hawkcli.session import Generation, Ran, Session
 
 
 @dataclass
@@ -101,6 +101,7 @@ def _prefill_layers(loaded: Any, arm: Arm, row: Any) -> list[int]:
 @dataclass
 class Measured:
     ran: Ran
+    answer: Generation
     memory: int | None  # CUDA peak above the resident model; None where hawk cannot measure a peak (CPU)
 
 
@@ -119,12 +120,9 @@ class Evaluator:
         self.cuda = self.loaded.device.type == "cuda"
         self.model_key = model_key(self.loaded)
 
-    def _session(self, arm: Arm) -> Session:
-        return self.session.configured(method=arm.method, keep=arm.keep, profile=arm.profile, options=arm.options)
-
     def _generate(self, arm: Arm, example: Example) -> Measured:
         loaded = self.loaded
-        session = self._session(arm)
+        session = self.session.configured(method=arm.method, keep=arm.keep, profile=arm.profile, options=arm.options)
         shown = example.read_videos(loaded.processor)
         if self.cuda:
             torch.cuda.reset_peak_memory_stats(loaded.device)
@@ -133,12 +131,12 @@ class Evaluator:
         # On a CPU the allocator hands freed pages back to no one, so RSS growth per sample reads 0 after
         # the first: no number is better than one that looks measured.
         mem = torch.cuda.max_memory_allocated(loaded.device) - base_mem if self.cuda else None
-        return Measured(ran, mem)
+        (answer,) = session.generations(ran, self.config)
+        return Measured(ran, answer, mem)
 
     def run_one(self, arm: Arm, example: Example) -> dict:
         m = self._generate(arm, example)
-        ran = m.ran
-        (answer,) = self._session(arm).generations(ran, self.config)
+        ran, answer = m.ran, m.answer
         row = answer.stats
         per_layer = _prefill_layers(self.loaded, arm, row)
         kv_bytes = 2 * sum(per_layer) * self.shape.kv_heads * self.shape.head_dim * self.loaded.model.dtype.itemsize

@@ -27,7 +27,6 @@ def _answer(session: Session, items: list[Item], visuals: list[Visuals], cfg: Ru
     ran = session.run(prompts, cfg.generation, visuals)
     records = []
     for item, answer in zip(items, session.generations(ran, cfg.generation), strict=True):
-        r = answer.stats
         records.append(
             {
                 "id": item.id,
@@ -37,17 +36,7 @@ def _answer(session: Session, items: list[Item], visuals: list[Visuals], cfg: Ru
                 "method": session.method,
                 "keep": ran.stats.keep,
                 "profile": session.profile.name if session.profile is not None else None,
-                "visual_tokens": r.visual_tokens,
-                "kept_visual_tokens": r.kept_visual_tokens,
-                "kept_visual_indices": r.kept_visual_indices,
-                "prompt_tokens": r.prompt_tokens,
-                "kept_prompt_tokens": r.kept_prompt_tokens,
-                **({"segments": r.segments} if r.segments else {}),
-                "generated_tokens": answer.generated_tokens,
-                "prefill_ms": round(answer.prefill_ms, 3),
-                "scoring_ms": round(answer.scoring_ms, 3),
-                "total_ms": round(answer.total_ms, 3),
-                "batch_size": answer.batch_size,
+                **answer.measurements(),
             }
         )
     if cfg.overlay:

@@ -41,6 +41,24 @@ class Generation:
     total_ms: float  # the whole generate call (of the batch the prompt was in)
     batch_size: int
 
+    def measurements(self, indices: bool = True) -> dict[str, Any]:
+        """Token counts and timings as records report them; `indices` adds which visual tokens were kept
+        (and per image / temporal step counts where a prompt has several)."""
+        s = self.stats
+        return {
+            "visual_tokens": s.visual_tokens,
+            "kept_visual_tokens": s.kept_visual_tokens,
+            **({"kept_visual_indices": s.kept_visual_indices} if indices else {}),
+            "prompt_tokens": s.prompt_tokens,
+            "kept_prompt_tokens": s.kept_prompt_tokens,
+            **({"segments": s.segments} if indices and s.segments else {}),
+            "generated_tokens": self.generated_tokens,
+            "prefill_ms": round(self.prefill_ms, 3),
+            "scoring_ms": round(self.scoring_ms, 3),
+            "total_ms": round(self.total_ms, 3),
+            "batch_size": self.batch_size,
+        }
+
 
 class LogLikelihood(NamedTuple):
     """log P(continuation | prompt), whether greedy decoding gives exactly the continuation, its length in
@@ -57,7 +75,6 @@ class Ran:
     """One batched `generate` call: the model inputs, the generated ids and the measurements."""
 
     inputs: Any
-    visuals: list[Visuals]
     sequences: torch.Tensor  # `[B, new tokens]`
     stats: Any
     prefill_ms: float
@@ -166,7 +183,7 @@ class Session:
         self._sync()
         total_ms = (time.perf_counter() - started) * 1000
         sequences = out[:, inputs["input_ids"].shape[1] :]
-        return Ran(inputs, shown, sequences, stats, timer.ms or 0.0, total_ms, config.num_beams)
+        return Ran(inputs, sequences, stats, timer.ms or 0.0, total_ms, config.num_beams)
 
     def generations(self, ran: Ran, config: GenerationConfig) -> list[Generation]:
         eos = self.loaded.model.generation_config.eos_token_id

@@ -161,7 +161,6 @@ def _offline_if_unreachable(datasets: Any) -> None:
 
         sys.stderr.write(f"hawk: the hub ({hub.endpoint()}) is unreachable; reading datasets from the local caches\n")
         hub.go_offline()
-        datasets.config.HF_HUB_OFFLINE = True
 
 
 def _load_hub(datasets: Any, hub_id: str, config: str | None, split: str, revision: str | None) -> tuple[Any, str]:

@@ -27,6 +27,5 @@ def extend_checkpoint(source: Path, target: Path, words: list[str]) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(target)
     tokenizer.save_pretrained(target)
-    for name in ("preprocessor_config.json",):
-        shutil.copy(Path(source) / name, target / name)
+    shutil.copy(Path(source) / "preprocessor_config.json", target / "preprocessor_config.json")
     return target

@@ -29,17 +29,29 @@ def referent_tokens(sample: Labelled, grid: tuple[int, int]) -> set[int]:
     return {t for i in sample.referents for t in tokens[i]}
 
 
-def measure(session, samples: list[Labelled], method: str, keep: float, options: dict | None = None) -> ReferentRow:
-    """One (method, keep) over samples that have a referent (questions about an absent object have none)."""
+def referent_sets(session, samples: list[Labelled]) -> list[set[int]]:
+    """Each sample's referent tokens on the token grid the model's processor makes of its picture (the
+    same for every method: computed once)."""
+    merge = session.loaded.model.config.vision_config.spatial_merge_size
+    sets = []
+    for s in samples:
+        _, h, w = session.processor([s.image], [s.question])["image_grid_thw"][0].tolist()
+        sets.append(referent_tokens(s, (h // merge, w // merge)))
+    return sets
+
+
+def measure(
+    session, samples: list[Labelled], referents: list[set[int]], method: str, keep: float, options: dict | None = None
+) -> ReferentRow:
+    """One (method, keep) over samples that have a referent (questions about an absent object have none);
+    `referents` from `referent_sets`."""
     from hawkcli.data.metrics import exact_match
 
     arm = session.configured(method=method, keep=keep, options=options or {})
     if method != "hawk":
         arm = arm.configured(profile=None)
-    grids = [_grid(session, s) for s in samples]
     scored = []
-    for s, grid in zip(samples, grids, strict=True):
-        wanted = referent_tokens(s, grid)
+    for s, wanted in zip(samples, referents, strict=True):
         if not wanted:
             continue
         (answer,) = arm.generate([Prompt(s.question, images=[s.image])], max_new_tokens=4)
@@ -57,11 +69,3 @@ def measure(session, samples: list[Labelled], method: str, keep: float, options:
         statistics.fmean(right) if right else None,
         statistics.fmean(wrong) if wrong else None,
     )
-
-
-def _grid(session, sample: Labelled) -> tuple[int, int]:
-    """The (rows, cols) of merged visual tokens the model's processor makes of this picture."""
-    inputs = session.processor([sample.image], [sample.question])
-    merge = session.loaded.model.config.vision_config.spatial_merge_size
-    _, h, w = inputs["image_grid_thw"][0].tolist()
-    return h // merge, w // merge

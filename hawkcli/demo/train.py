@@ -57,13 +57,10 @@ def batch_samples(step: int, args: argparse.Namespace) -> list[Labelled]:
         if args.train_pool:
             i %= args.train_pool
         if rng.random() < args.scene_share:
-            scene_tasks = tuple(t for t in args.tasks if t in scenes.TASKS)
-            sample = from_scene(scenes.sample("train", i, seed=args.seed, tasks=scene_tasks))
+            sample = from_scene(scenes.sample("train", i, seed=args.seed, tasks=args.scene_tasks))
         else:
-            grid_tasks = args.grid_tasks or tuple(t for t in args.tasks if t in synth.TASKS)
-            sample = from_synth(
-                synth.sample("train", i, seed=args.seed, tasks=grid_tasks, min_objects=1, max_objects=hi)
-            )
+            grid = synth.sample("train", i, seed=args.seed, tasks=args.grid_tasks, min_objects=1, max_objects=hi)
+            sample = from_synth(grid)
         if rng.random() < args.fillers:
             sample.question = _with_filler(sample.question, rng)
         out.append(sample)
@@ -237,8 +234,8 @@ def accuracy(model, processor: QwenVLInputs, samples: list[Labelled], batch_size
 
 
 def scene_accuracy(model, processor: QwenVLInputs, split: str, n: int, tasks: tuple[str, ...]) -> dict[str, float]:
-    chosen = tuple(t for t in tasks if t in scenes.TASKS)
-    return accuracy(model, processor, [from_scene(scenes.sample(split, i, tasks=chosen)) for i in range(n)])
+    """Greedy accuracy on the first `n` scenes of `split` posing `tasks` (tasks of `scenes.TASKS`)."""
+    return accuracy(model, processor, [from_scene(scenes.sample(split, i, tasks=tasks)) for i in range(n)])
 
 
 def parse_tasks(text: str) -> tuple[str, ...]:
@@ -315,6 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--fillers", type=float, default=0.0, help="share of questions given an unknown filler word")
     args = ap.parse_args(argv)
+    # The tasks each generator poses, chosen once: grid pictures (synth) and free ones (scenes).
+    args.grid_tasks = args.grid_tasks or tuple(t for t in args.tasks if t in synth.TASKS)
+    args.scene_tasks = tuple(t for t in args.tasks if t in scenes.TASKS)
     if args.threads:
         torch.set_num_threads(args.threads)
     from transformers import AutoModelForImageTextToText
@@ -391,12 +391,11 @@ def main(argv: list[str] | None = None) -> int:
             "dense": round(dense.item(), 4),
         }
         if step % args.eval_every == 0 or step == args.steps:
-            grid_tasks = args.grid_tasks or tuple(t for t in args.tasks if t in synth.TASKS)
-            record["eval"] = evaluate(model, processor, args.eval_samples, grid_tasks)
+            record["eval"] = evaluate(model, processor, args.eval_samples, args.grid_tasks)
             if args.scene_share > 0:
                 for split in ("test", "user"):
                     record[f"eval_scenes_{split}"] = scene_accuracy(
-                        model, processor, split, args.eval_samples, args.tasks
+                        model, processor, split, args.eval_samples, args.scene_tasks
                     )
         record["elapsed_s"] = round(time.time() - started, 1)
         log.write(json.dumps(record) + "\n")

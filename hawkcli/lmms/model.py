@@ -109,8 +109,14 @@ class Hawk(lmms):
     def batch_size(self) -> int:
         return self.batch_size_per_gpu
 
-    def _doc(self, task: str, split: str, doc_id: int) -> Any:
-        return self.task_dict[task][split][doc_id]
+    def _prompts(self, args: list[tuple], batch: list[int]) -> list[Any]:
+        """The batch's prompts: each request's text with what its `doc_to_visual` makes of its own doc
+        (`args` are (context, …, doc_to_visual, doc_id, task, split) for both request kinds)."""
+        prompts = []
+        for i in batch:
+            context, _, doc_to_visual, doc_id, task, split = args[i]
+            prompts.append(convert.prompt(context, doc_to_visual(self.task_dict[task][split][doc_id])))
+        return prompts
 
     def generate_until(self, requests: list[Any]) -> list[GenerationResult]:
         args = [r.args for r in requests]
@@ -118,12 +124,8 @@ class Hawk(lmms):
         records = []
         bar = tqdm(total=len(args), desc="hawk generate", disable=self.rank != 0)
         for batch in convert.batches(args, self.batch_size, group=lambda a: a[1], length=lambda a: len(a[0])):
-            context, gen_kwargs, _, _, _, _ = args[batch[0]]
-            config = convert.generation_config(gen_kwargs, self.max_new_tokens, self.session.seed)
-            prompts = [
-                convert.prompt(args[i][0], args[i][2](self._doc(args[i][4], args[i][5], args[i][3]))) for i in batch
-            ]
-            for i, answer in zip(batch, self.session.generate(prompts, config), strict=True):
+            config = convert.generation_config(args[batch[0]][1], self.max_new_tokens, self.session.seed)
+            for i, answer in zip(batch, self.session.generate(self._prompts(args, batch), config), strict=True):
                 stats = answer.stats
                 counts = TokenCounts(input_tokens=stats.kept_prompt_tokens, output_tokens=answer.generated_tokens)
                 results[i] = GenerationResult(answer.text, counts)
@@ -141,11 +143,9 @@ class Hawk(lmms):
         results: list[tuple[float, bool] | None] = [None] * len(args)
         bar = tqdm(total=len(args), desc="hawk loglikelihood", disable=self.rank != 0)
         for batch in convert.batches(args, self.batch_size, group=lambda a: 0, length=lambda a: len(a[0])):
-            prompts = [
-                convert.prompt(args[i][0], args[i][2](self._doc(args[i][4], args[i][5], args[i][3]))) for i in batch
-            ]
             continuations = [args[i][1] for i in batch]
-            for i, scored in zip(batch, self.session.loglikelihood(prompts, continuations), strict=True):
+            scores = self.session.loglikelihood(self._prompts(args, batch), continuations)
+            for i, scored in zip(batch, scores, strict=True):
                 results[i] = (-scored.logprob / max(scored.tokens, 1), scored.is_greedy)
             bar.update(len(batch))
         bar.close()
@@ -155,21 +155,12 @@ class Hawk(lmms):
         raise NotImplementedError("hawk answers single-turn tasks only; multi-round tasks are not supported")
 
     def _record(self, args: tuple, answer: Any) -> dict:
-        stats = answer.stats
         return {
             "task": args[4],
             "doc_id": args[3],
             "method": self.session.method,
             "keep": self.session.keep,
-            "visual_tokens": stats.visual_tokens,
-            "kept_visual_tokens": stats.kept_visual_tokens,
-            "prompt_tokens": stats.prompt_tokens,
-            "kept_prompt_tokens": stats.kept_prompt_tokens,
-            "generated_tokens": answer.generated_tokens,
-            "prefill_ms": round(answer.prefill_ms, 3),
-            "scoring_ms": round(answer.scoring_ms, 3),
-            "total_ms": round(answer.total_ms, 3),
-            "batch_size": answer.batch_size,
+            **answer.measurements(indices=False),
         }
 
     def _report(self, kind: str, records: list[dict]) -> None:

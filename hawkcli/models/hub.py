@@ -55,6 +55,9 @@ def go_offline() -> None:
     constants = sys.modules.get("huggingface_hub.constants")
     if constants is not None:
         constants.HF_HUB_OFFLINE = True
+    config = sys.modules.get("datasets.config")  # reads HF_HUB_OFFLINE once, at import
+    if config is not None:
+        config.HF_HUB_OFFLINE = True
 
 
 def quiet() -> None:
