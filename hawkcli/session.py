@@ -283,7 +283,7 @@ def load(
     resolved_profile = resolve_profile(method, profile, load_options.model)
     loaded = load_model(load_options)
     if hasattr(resolved_profile, "head_weights"):
-        announce_profile(resolved_profile, loaded.model_id, loaded.adapter.num_heads, force)
+        announce_profile(resolved_profile, loaded, force)
     reason = refusal(loaded.adapter, create(method, **chosen), per_frame)
     if reason:
         raise HawkError(reason)
@@ -319,9 +319,17 @@ def resolve_profile(method: str, profile: Any, model_name: str) -> Any:
     return found
 
 
-def announce_profile(profile: Any, model_id: str, num_heads: int, force: bool) -> None:
+def announce_profile(profile: Any, loaded: LoadedModel, force: bool) -> None:
     """Check a resolved profile against the loaded model, then say on stderr which one is used and why."""
     from hawkcli import profiles
 
-    profiles.check_compatible(profile, model_id, num_heads, force)
+    profiles.check_compatible(profile, loaded.model_id, loaded.adapter.num_heads, force)
     sys.stderr.write(f"hawk: profile {profile.path} ({getattr(profile, 'reason', 'given')})\n")
+    made_on = profile.metadata.get("hawk.model_fingerprint", "")
+    if made_on and loaded.fingerprint and made_on != loaded.fingerprint:
+        # Same model id, other weights (retrained, fine-tuned, another revision): the heads it ranks
+        # may no longer be the ones that read the image.
+        sys.stderr.write(
+            f"hawk: warning: profile {profile.name} was measured on other weights of {loaded.model_id}; "
+            f"re-profile with `hawk profile {loaded.name} --calib ...`\n"
+        )

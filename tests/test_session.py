@@ -106,3 +106,17 @@ def test_image_paths_read_like_pil_images(demo, tmp_path):
     assert by_path.text == demo.generate([prompt])[0].text
     with pytest.raises(InputError, match="no such file"):
         demo.generate([Prompt(prompt.text, images=[str(tmp_path / "nope.png")])])
+
+
+def test_a_profile_measured_on_other_weights_of_the_model_warns(tmp_path, capsys):
+    from hawkcli import profiles
+
+    shipped = profiles.find_for_model("hawk-demo")
+    assert shipped.metadata["hawk.model_fingerprint"]  # the shipped profile names the weights it measured
+    older = profiles.save(
+        tmp_path / "older.safetensors", shipped.importance, {**shipped.metadata, "hawk.model_fingerprint": "0" * 16}
+    )
+    hawkcli.load("hawk-demo", method="hawk", profile=str(older))
+    assert "was measured on other weights of" in capsys.readouterr().err
+    hawkcli.load("hawk-demo", method="hawk")
+    assert "warning" not in capsys.readouterr().err

@@ -277,7 +277,7 @@ def compare(
     if not chosen_methods:
         names = _runnable(loaded.adapter, names, option_values)
     if prof is not None:
-        announce_profile(prof, loaded.model_id, loaded.adapter.num_heads, force)
+        announce_profile(prof, loaded, force)
         data_name, _ = parse_source(data)
         warn_if_tuned_on_test(prof, data_name, dataset.split, profile_calib)
     arms = []

@@ -205,6 +205,7 @@ def profile(
             "hawk.tool_version": hawkcli.__version__,
             "hawk.model_id": loaded.model_id,
             "hawk.model_revision": revision or "",
+            "hawk.model_fingerprint": loaded.fingerprint,
             "hawk.model_type": loaded.model.config.model_type,
             "hawk.num_layers": str(loaded.adapter.num_layers),
             "hawk.num_heads": str(loaded.adapter.num_heads),

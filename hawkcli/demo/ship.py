@@ -40,6 +40,12 @@ def model_card(
     free: dict[str, dict[str, float]] | None = None,
 ) -> str:
     args = meta["args"]
+    scope = (
+        ", then fine-tuned on free pictures as well (`hawkcli.data.scenes`: objects of any size anywhere, "
+        "many backgrounds, picture sizes and aspect ratios; everyday phrasings)"
+        if free
+        else "; it knows nothing but `synth`"
+    )
     rows = "\n".join(
         f"| {task} | {f'{accuracy[task]:.3f}' if task in accuracy else '—'} | {full[task]:.3f} |" for task in full
     )
@@ -62,8 +68,8 @@ Free pictures (`hawkcli.data.scenes`, first {n} samples each; `synth-user` is ne
 A small Qwen2.5-VL-architecture model (`Qwen2_5_VLForConditionalGeneration`, text hidden 256, 4
 layers, 8 heads / 4 KV heads; vision tower depth 4, hidden 128, window attention with full-attention
 blocks 1 and 3) trained from scratch by `python -m hawkcli.demo.train` on hawk's synthetic visual QA
-(`synth`, 336 × 336 images → 144 visual tokens). It exists so that every hawk command runs offline
-with real accuracy numbers; it knows nothing but `synth`.
+(`synth`, 336 × 336 images → 144 visual tokens){scope}. It exists so that every hawk command runs
+offline with real accuracy numbers.
 
 ## Training recipe
 

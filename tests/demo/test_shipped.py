@@ -9,6 +9,11 @@ from hawkcli.cli.app import main
 from hawkcli.data import synth
 from hawkcli.models.loading import LoadOptions, load
 
+# README reports 0.66 for the shipped weights on these 100 samples; the floor leaves a margin for
+# other CPUs' arithmetic flipping a few near-ties.
+USER_LIKE_SAMPLES = 100
+USER_LIKE_FLOOR = 0.58
+
 
 @pytest.fixture(scope="module")
 def demo():
@@ -27,6 +32,7 @@ def test_shipped_profile_matches_the_demo_model(demo):
     assert p is not None and p.num_heads == 8 and p.metadata["hawk.source"] == "profiled"
     assert p.metadata["hawk.calib.datasets"] == "synth" and p.metadata["hawk.calib.splits"] == "calib"
     profiles.check_compatible(p, demo.model_id, demo.adapter.num_heads)
+    assert p.metadata["hawk.model_fingerprint"] == demo.fingerprint  # re-made for these weights
 
 
 def test_hawk_run_without_model_answers(capsys, tmp_path):
@@ -45,4 +51,35 @@ def test_greedy_accuracy_on_50_held_out_samples(demo):
 
     # The first 50 `synth:test` samples of the rated mix: a split whose seeds training never draws.
     accuracy = evaluate(demo.model, demo.processor, 50, synth.DEFAULT_TASKS)
-    assert accuracy["mean"] >= 0.85, accuracy
+    assert accuracy["mean"] >= 0.90, accuracy  # the quality bar of the rated tasks
+
+
+def test_greedy_accuracy_on_the_held_out_user_like_set():
+    """`synth-user`: templates, picture sizes, aspect ratios and backgrounds training never drew, asked
+    through the library the way `hawk run` asks (unpruned)."""
+    import hawkcli
+    from hawkcli.data import scenes
+
+    chosen = [scenes.sample("user", i) for i in range(USER_LIKE_SAMPLES)]
+    session = hawkcli.load("hawk-demo", method="none")
+    said = session.generate([hawkcli.Prompt(s.question, images=[s.image]) for s in chosen], max_new_tokens=4)
+    right = [g.text.strip() == s.answer for g, s in zip(said, chosen, strict=True)]
+    assert sum(right) / len(right) >= USER_LIKE_FLOOR, sum(right)
+
+
+@pytest.mark.parametrize("question", ["What color is the triangle?", "what is the colour of the triangle"])
+def test_a_newcomers_own_picture_and_phrasing_under_the_default_pruning(capsys, tmp_path, question):
+    """Issue 13's first try: a 500×375 gradient with a green triangle, drawn by hand, not by `synth`
+    (the grid-only model said `no` and `white`; hawk at keep 0.2 kept none of the triangle's tokens)."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    ramp = np.linspace(0, 1, 500)[None, :, None]
+    sky = (np.array([235, 240, 250]) * (1 - ramp) + np.array([200, 215, 235]) * ramp).repeat(375, 0)
+    picture = Image.fromarray(sky.astype(np.uint8))
+    ImageDraw.Draw(picture).polygon([(260, 110), (330, 250), (190, 250)], fill=(40, 160, 60))
+    picture.save(tmp_path / "mine.png")
+    code = main(["run", "--image", str(tmp_path / "mine.png"), "--question", question, "-f", "jsonl"])
+    rec = json.loads(capsys.readouterr().out)
+    assert code == 0 and rec["method"] == "hawk" and rec["keep"] == 0.2
+    assert rec["answer"] == "green"

@@ -39,3 +39,21 @@ def test_each_tile_shows_the_pixels_its_tokens_claim(family_checkpoints, model_t
         seen = (frames[t].numpy().transpose(1, 2, 0) * std + mean).reshape(-1, 3).mean(0) * 255
         assert np.abs(claimed - seen).max() < 12, (t, claimed, seen)
     assert frames.shape[0] == 5  # 2 x 2 tiles of a 100 x 80 picture, then the whole picture
+
+
+@pytest.mark.parametrize("size", [(1024, 200), (40, 40), (200, 720), (500, 375)])
+def test_qwen_token_boxes_partition_pictures_of_any_size(size):
+    """The processor resizes a picture to a multiple of 28 px; the boxes map every token back onto it."""
+    loaded = load(LoadOptions(model="hawk-demo", offline=True, device="cpu"))
+    image = Image.new("RGB", size, (250, 250, 250))
+    inputs = loaded.processor([image], ["what colour is the circle ?"])
+    (span,) = loaded.processor.layout(inputs, 0, image)
+    t, h, w = inputs["image_grid_thw"][0].tolist()
+    assert span.count == len(span.boxes) == t * h * w // 4
+    cover = np.zeros(size[::-1], dtype=int)
+    for x0, y0, x1, y1 in span.boxes:
+        assert 0 <= x0 < x1 <= size[0] and 0 <= y0 < y1 <= size[1]
+        cover[y0:y1, x0:x1] += 1
+    assert (cover == 1).all()  # every pixel in exactly one token's box
+    rows = sorted({b[1] for b in span.boxes})
+    assert [b[1] for b in span.boxes] == sorted(b[1] for b in span.boxes) and len(rows) == h // 2  # row-major
