@@ -37,17 +37,14 @@ done
 $py - profiles/hawk-demo.safetensors "$tmp"/attr1.safetensors "$tmp"/attr4.safetensors <<'EOF'
 import sys
 
-import torch
 from safetensors.torch import load_file
 
-
-def ranks(v):
-    return v.argsort().argsort().double()
-
+sys.path.insert(0, "benchmarks")
+from profile_speed import spearman
 
 exact, *others = (load_file(p)["importance"][0] for p in sys.argv[1:])
 for path, v in zip(sys.argv[2:], others):
-    print(f"Spearman exact vs {path}: {torch.corrcoef(torch.stack([ranks(exact), ranks(v)]))[0, 1]:.2f}")
+    print(f"Spearman exact vs {path}: {spearman(exact, v):.2f}")
 EOF
 $py scripts/compare_markdown.py "$out/demo-hawk-uniform.json" --by-task
 for name in demo-all-methods demo-all-methods-hard demo-all-methods-user; do

@@ -71,15 +71,11 @@ def test_greedy_accuracy_on_the_held_out_user_like_set():
 def test_a_newcomers_own_picture_and_phrasing_under_the_default_pruning(capsys, tmp_path, question):
     """Issue 13's first try: a 500×375 gradient with a green triangle, drawn by hand, not by `synth`
     (the grid-only model said `no` and `white`; hawk at keep 0.2 kept none of the triangle's tokens)."""
-    import numpy as np
-    from PIL import Image, ImageDraw
+    from hawkcli.demo.handdrawn import pictures
 
-    ramp = np.linspace(0, 1, 500)[None, :, None]
-    sky = (np.array([235, 240, 250]) * (1 - ramp) + np.array([200, 215, 235]) * ramp).repeat(375, 0)
-    picture = Image.fromarray(sky.astype(np.uint8))
-    ImageDraw.Draw(picture).polygon([(260, 110), (330, 250), (190, 250)], fill=(40, 160, 60))
-    picture.save(tmp_path / "mine.png")
-    code = main(["run", "--image", str(tmp_path / "mine.png"), "--question", question, "-f", "jsonl"])
+    path, asked = pictures(tmp_path)[0]
+    assert path.name == "gradient-triangle.png" and (question, "green") in asked
+    code = main(["run", "--image", str(path), "--question", question, "-f", "jsonl"])
     rec = json.loads(capsys.readouterr().out)
     assert code == 0 and rec["method"] == "hawk" and rec["keep"] == 0.2
     assert rec["answer"] == "green"

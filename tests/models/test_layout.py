@@ -41,13 +41,17 @@ def test_each_tile_shows_the_pixels_its_tokens_claim(family_checkpoints, model_t
     assert frames.shape[0] == 5  # 2 x 2 tiles of a 100 x 80 picture, then the whole picture
 
 
+@pytest.fixture(scope="module")
+def demo():
+    return load(LoadOptions(model="hawk-demo", offline=True, device="cpu"))
+
+
 @pytest.mark.parametrize("size", [(1024, 200), (40, 40), (200, 720), (500, 375)])
-def test_qwen_token_boxes_partition_pictures_of_any_size(size):
+def test_qwen_token_boxes_partition_pictures_of_any_size(demo, size):
     """The processor resizes a picture to a multiple of 28 px; the boxes map every token back onto it."""
-    loaded = load(LoadOptions(model="hawk-demo", offline=True, device="cpu"))
     image = Image.new("RGB", size, (250, 250, 250))
-    inputs = loaded.processor([image], ["what colour is the circle ?"])
-    (span,) = loaded.processor.layout(inputs, 0, image)
+    inputs = demo.processor([image], ["what colour is the circle ?"])
+    (span,) = demo.processor.layout(inputs, 0, image)
     t, h, w = inputs["image_grid_thw"][0].tolist()
     assert span.count == len(span.boxes) == t * h * w // 4
     cover = np.zeros(size[::-1], dtype=int)
